@@ -1,0 +1,141 @@
+extension ConnectionConfig {
+    /// Every key the JSON form of a connection config may have.
+    public static let keys: Set<String> = [
+        "headers", "protocols", "readBufferSize", "writeBufferSize", "maxWriteBufferSize",
+        "maxMessageSize", "maxFrameSize", "acceptUnmaskedFrames", "connectTimeoutMs",
+    ]
+
+    /// Handshake headers the gateway sets itself; a user value would break the handshake.
+    public static let reservedHeaderNames: Set<String> = [
+        "upgrade", "connection", "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions",
+    ]
+
+    /// Returns this config with the keys of the JSON object `json` applied over it.
+    /// `null` for a size limit restores the default; `"none"` removes the limit.
+    public func applying(json: JSONValue) throws(InvalidInputError) -> ConnectionConfig {
+        guard case .object(let fields) = json else {
+            throw InvalidInputError("\"config\" must be an object, not \(json.typeName).")
+        }
+        if let unknown = fields.keys.sorted().first(where: { !Self.keys.contains($0) }) {
+            throw InvalidInputError("Unknown config key \"\(unknown)\".")
+        }
+        let defaults = ConnectionConfig()
+        var config = self
+        if let value = fields["headers"] { config.headers = try Self.headers(from: value) }
+        if let value = fields["protocols"] { config.protocols = try Self.protocols(from: value) }
+        if let value = fields["readBufferSize"] {
+            config.readBufferSize = try Self.size(value, key: "readBufferSize", minimum: 1) ?? defaults.readBufferSize
+        }
+        if let value = fields["writeBufferSize"] {
+            config.writeBufferSize = try Self.size(value, key: "writeBufferSize", minimum: 0) ?? defaults.writeBufferSize
+        }
+        if let value = fields["maxWriteBufferSize"] {
+            config.maxWriteBufferSize = try Self.limit(value, key: "maxWriteBufferSize", default: defaults.maxWriteBufferSize)
+        }
+        if let value = fields["maxMessageSize"] {
+            config.maxMessageSize = try Self.limit(value, key: "maxMessageSize", default: defaults.maxMessageSize)
+        }
+        if let value = fields["maxFrameSize"] {
+            config.maxFrameSize = try Self.limit(value, key: "maxFrameSize", default: defaults.maxFrameSize)
+        }
+        if let value = fields["acceptUnmaskedFrames"] {
+            switch value {
+            case .bool(let flag): config.acceptUnmaskedFrames = flag
+            case .null: config.acceptUnmaskedFrames = defaults.acceptUnmaskedFrames
+            default: throw InvalidInputError("\"acceptUnmaskedFrames\" must be a boolean, not \(value.typeName).")
+            }
+        }
+        if let value = fields["connectTimeoutMs"] {
+            config.connectTimeoutMilliseconds =
+                try Self.size(value, key: "connectTimeoutMs", minimum: 1) ?? defaults.connectTimeoutMilliseconds
+        }
+        try config.validate()
+        return config
+    }
+
+    /// Checks the rules that tie keys together.
+    public func validate() throws(InvalidInputError) {
+        if let maxWriteBufferSize, maxWriteBufferSize <= writeBufferSize {
+            throw InvalidInputError(
+                "\"maxWriteBufferSize\" (\(maxWriteBufferSize)) must be greater than \"writeBufferSize\" (\(writeBufferSize))."
+            )
+        }
+    }
+
+    /// A non-negative integer at least `minimum`, or `nil` for JSON `null`.
+    private static func size(_ value: JSONValue, key: String, minimum: Int) throws(InvalidInputError) -> Int? {
+        switch value {
+        case .null:
+            return nil
+        case .integer(let number) where number >= minimum:
+            return number
+        default:
+            throw InvalidInputError("\"\(key)\" must be an integer of at least \(minimum).")
+        }
+    }
+
+    /// A size limit: a positive integer, `"none"` for no limit, or `null` for the default.
+    private static func limit(_ value: JSONValue, key: String, default defaultValue: Int?) throws(InvalidInputError) -> Int? {
+        switch value {
+        case .null: return defaultValue
+        case .string("none"): return nil
+        case .integer(let number) where number >= 1: return number
+        default: throw InvalidInputError("\"\(key)\" must be a positive integer, \"none\" or null.")
+        }
+    }
+
+    private static func headers(from value: JSONValue) throws(InvalidInputError) -> [HeaderField] {
+        var pairs: [(String, JSONValue)] = []
+        switch value {
+        case .null:
+            return []
+        case .object(let fields):
+            pairs = fields.sorted { $0.key < $1.key }
+        case .array(let elements):
+            for element in elements {
+                guard case .array(let pair) = element, pair.count == 2, case .string(let name) = pair[0] else {
+                    throw InvalidInputError("Each entry of \"headers\" must be a [\"Name\", \"value\"] pair.")
+                }
+                pairs.append((name, pair[1]))
+            }
+        default:
+            throw InvalidInputError("\"headers\" must be an object or an array of [name, value] pairs.")
+        }
+        var fields: [HeaderField] = []
+        for (name, jsonValue) in pairs {
+            guard case .string(let value) = jsonValue else {
+                throw InvalidInputError("The value of header \"\(name)\" must be a string.")
+            }
+            guard HTTPToken.isToken(name) else {
+                throw InvalidInputError("\"\(name)\" is not a valid header name.")
+            }
+            guard !reservedHeaderNames.contains(name.lowercased()) else {
+                throw InvalidInputError("Header \"\(name)\" is set by the gateway for the WebSocket handshake.")
+            }
+            guard HTTPToken.isFieldValue(value) else {
+                throw InvalidInputError("The value of header \"\(name)\" has characters a header may not hold.")
+            }
+            fields.removeAll { $0.name.lowercased() == name.lowercased() }
+            fields.append(HeaderField(name: name, value: value))
+        }
+        return fields
+    }
+
+    private static func protocols(from value: JSONValue) throws(InvalidInputError) -> [String] {
+        if value == .null { return [] }
+        guard case .array(let elements) = value else {
+            throw InvalidInputError("\"protocols\" must be an array of strings.")
+        }
+        var protocols: [String] = []
+        for element in elements {
+            guard case .string(let name) = element, HTTPToken.isToken(name) else {
+                throw InvalidInputError("Each of \"protocols\" must be a non-empty token such as \"chat.v1\".")
+            }
+            guard !protocols.contains(name) else {
+                throw InvalidInputError("Protocol \"\(name)\" is listed twice.")
+            }
+            protocols.append(name)
+        }
+        return protocols
+    }
+}

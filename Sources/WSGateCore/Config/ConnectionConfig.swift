@@ -1,0 +1,40 @@
+/// The knobs of one upstream WebSocket connection: tungstenite's `WebSocketConfig` plus the
+/// handshake's headers and subprotocols and a connect timeout.
+public struct ConnectionConfig: Sendable, Equatable {
+    /// Extra handshake request headers, in order; a later name replaces an earlier one.
+    public var headers: [HeaderField] = []
+    /// Subprotocols offered in `Sec-WebSocket-Protocol`, in order of preference.
+    public var protocols: [String] = []
+    /// The most bytes taken from the socket per read.
+    public var readBufferSize = 128 * 1024
+    /// Outgoing bytes coalesced before a flush when several messages are queued together; 0 flushes each.
+    public var writeBufferSize = 128 * 1024
+    /// The most bytes queued for the socket and not yet written; `nil` is unlimited.
+    public var maxWriteBufferSize: Int? = nil
+    /// The largest incoming message payload; `nil` is unlimited.
+    public var maxMessageSize: Int? = 64 << 20
+    /// The largest incoming frame payload; `nil` is unlimited.
+    public var maxFrameSize: Int? = 16 << 20
+    /// Accepted for compatibility with tungstenite, where it only affects the server role:
+    /// a client must reject masked frames and never sees unmasked ones refused, so it changes nothing here.
+    public var acceptUnmaskedFrames = false
+    /// The bound on TCP connect, TLS and the WebSocket handshake together, in milliseconds.
+    public var connectTimeoutMilliseconds = 10_000
+
+    /// tungstenite's defaults, with a 10 s connect timeout.
+    public init() {}
+
+    /// One handshake header.
+    public struct HeaderField: Sendable, Equatable {
+        /// The header's name, as given.
+        public var name: String
+        /// The header's value.
+        public var value: String
+
+        /// Creates a header field.
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+}

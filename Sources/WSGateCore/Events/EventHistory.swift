@@ -1,0 +1,177 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Where a new subscriber starts reading a connection's events.
+public enum EventCursor: Sendable, Equatable {
+    /// With every event still retained.
+    case beginning
+    /// With the event after the one with this id (`Last-Event-ID`).
+    case after(Int)
+    /// With the next event to arrive, skipping history.
+    case now
+}
+
+/// How much of its past a connection keeps for subscribers that arrive late or reconnect.
+public struct HistoryLimits: Sendable, Equatable {
+    /// The most events retained.
+    public var maxEvents: Int
+    /// The most bytes of encoded events retained.
+    public var maxBytes: Int
+    /// The most unsent bytes a subscriber may have before it is cut off.
+    public var subscriberUnsentLimit: Int
+
+    /// Creates limits; the defaults are 1024 events, 8 MiB, and 8 MiB per subscriber.
+    public init(maxEvents: Int = 1024, maxBytes: Int = 8 << 20, subscriberUnsentLimit: Int = 8 << 20) {
+        self.maxEvents = maxEvents
+        self.maxBytes = maxBytes
+        self.subscriberUnsentLimit = subscriberUnsentLimit
+    }
+}
+
+/// A connection's numbered events: the recent ones retained, and every live subscriber fed.
+///
+/// Each event is encoded once as a Server-Sent Events record; all subscribers share its bytes.
+/// Ids count from 1 without holes.
+public final class EventHistory: Sendable {
+    fileprivate struct Entry {
+        var id: Int
+        var event: ConnectionEvent
+        var record: ByteBuffer
+    }
+
+    fileprivate struct State {
+        var entries = CircularBuffer<Entry>()
+        var retainedBytes = 0
+        var lastEventID = 0
+        var isFinished = false
+        var subscribers: [ObjectIdentifier: EventSubscription] = [:]
+    }
+
+    /// What ``subscribe(from:binaryEncoding:)`` found.
+    public enum Subscription: Sendable {
+        /// A stream of records, starting with the replayed ones.
+        case stream(EventSubscription)
+        /// The connection has ended and the cursor is at its final event: nothing will come.
+        case complete
+    }
+
+    private let limits: HistoryLimits
+    private let state = NIOLockedValueBox(State())
+
+    /// Creates an empty history.
+    public init(limits: HistoryLimits) {
+        self.limits = limits
+    }
+
+    /// The id of the newest event, or 0 before the first.
+    public var lastEventID: Int { self.state.withLockedValue { $0.lastEventID } }
+
+    /// The number of live subscribers.
+    public var subscriberCount: Int { self.state.withLockedValue { $0.subscribers.count } }
+
+    /// Whether the connection has ended: no event follows.
+    public var isFinished: Bool { self.state.withLockedValue { $0.isFinished } }
+
+    /// Numbers `event`, retains it and hands it to every subscriber.
+    public func append(_ event: ConnectionEvent) {
+        let cutOff: [EventSubscription] = self.state.withLockedValue { state in
+            guard !state.isFinished else { return [] }
+            state.lastEventID += 1
+            let entry = Entry(
+                id: state.lastEventID, event: event,
+                record: event.serverSentEvent(id: state.lastEventID, binary: .integerArray)
+            )
+            lazy var base64Record = event.serverSentEvent(id: entry.id, binary: .base64)
+            let cutOff = state.feedSubscribers { subscriber in
+                subscriber.binaryEncoding == .base64 && event.hasBinaryPayload ? base64Record : entry.record
+            }
+            state.entries.append(entry)
+            state.retainedBytes += entry.record.readableBytes
+            while state.entries.count > self.limits.maxEvents
+                || (state.retainedBytes > self.limits.maxBytes && state.entries.count > 1)
+            {
+                state.retainedBytes -= state.entries.removeFirst().record.readableBytes
+            }
+            return cutOff
+        }
+        for subscriber in cutOff { subscriber.runCutOffAction() }
+    }
+
+    /// Marks the history complete: every subscriber's stream ends after its remaining events.
+    public func finish() {
+        let subscribers = self.state.withLockedValue { state in
+            state.isFinished = true
+            defer { state.subscribers = [:] }
+            return Array(state.subscribers.values)
+        }
+        for subscriber in subscribers { subscriber.finish() }
+    }
+
+    /// Queues a keepalive comment for every subscriber.
+    public func sendKeepalive() {
+        var comment = ByteBuffer()
+        comment.writeStaticString(": keepalive\n\n")
+        let cutOff = self.state.withLockedValue { state in state.feedSubscribers { _ in comment } }
+        for subscriber in cutOff { subscriber.runCutOffAction() }
+    }
+
+    /// Subscribes from `cursor`: the retained events after it are queued at once, then every new one.
+    /// A cursor older than the history first gets an `event: gap` record saying how many were missed.
+    public func subscribe(from cursor: EventCursor, binaryEncoding: BinaryEncoding) -> Subscription {
+        self.state.withLockedValue { state in
+            let subscription = EventSubscription(
+                binaryEncoding: binaryEncoding, unsentLimit: self.limits.subscriberUnsentLimit
+            ) { [weak self] subscription in
+                self?.state.withLockedValue { _ = $0.subscribers.removeValue(forKey: ObjectIdentifier(subscription)) }
+            }
+            let after: Int
+            switch cursor {
+            case .now: after = state.lastEventID
+            case .beginning: after = (state.entries.first?.id ?? state.lastEventID + 1) - 1
+            case .after(let id): after = id
+            }
+            if state.isFinished, after >= state.lastEventID {
+                return .complete
+            }
+            let firstAvailable = state.entries.first?.id ?? state.lastEventID + 1
+            if after < firstAvailable - 1 {
+                let gap = Self.gapRecord(missed: firstAvailable - 1 - after, firstAvailable: firstAvailable)
+                _ = subscription.enqueue(gap, enforcingLimit: false)
+            }
+            for entry in state.entries where entry.id > after {
+                let record =
+                    binaryEncoding == .base64 && entry.event.hasBinaryPayload
+                    ? entry.event.serverSentEvent(id: entry.id, binary: .base64) : entry.record
+                _ = subscription.enqueue(record, enforcingLimit: false)
+            }
+            if state.isFinished {
+                subscription.finish()
+            } else {
+                state.subscribers[ObjectIdentifier(subscription)] = subscription
+            }
+            return .stream(subscription)
+        }
+    }
+
+    private static func gapRecord(missed: Int, firstAvailable: Int) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.writeStaticString("event: gap\ndata: {\"missed\":")
+        buffer.writeDecimal(missed)
+        buffer.writeStaticString(",\"firstAvailable\":")
+        buffer.writeDecimal(firstAvailable)
+        buffer.writeStaticString("}\n\n")
+        return buffer
+    }
+}
+
+extension EventHistory.State {
+    /// Queues each subscriber's record and unsubscribes those it cuts off, returning them.
+    fileprivate mutating func feedSubscribers(_ record: (EventSubscription) -> ByteBuffer) -> [EventSubscription] {
+        var cutOff: [EventSubscription] = []
+        for (key, subscriber) in self.subscribers where !subscriber.enqueue(record(subscriber), enforcingLimit: true) {
+            cutOff.append(subscriber)
+            self.subscribers.removeValue(forKey: key)
+        }
+        return cutOff
+    }
+}

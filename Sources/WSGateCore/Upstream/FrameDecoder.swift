@@ -1,0 +1,60 @@
+import NIOCore
+import NIOWebSocket
+
+/// Cuts the upstream byte stream into WebSocket frames.
+///
+/// NIO's own decoder would do, but it reports an oversized frame without its size and
+/// preconditions its limit to `UInt32.max`; this one checks `maxFrameSize` on the frame header,
+/// before any payload is buffered, and reports tungstenite's error.
+struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
+    typealias InboundOut = WebSocketFrame
+
+    /// The largest frame payload accepted; `nil` for no limit.
+    let maxFrameSize: Int?
+
+    mutating func decode(buffer: inout ByteBuffer) throws -> WebSocketFrame? {
+        guard let (first, second) = buffer.getMultipleIntegers(at: buffer.readerIndex, as: (UInt8, UInt8).self) else {
+            return nil
+        }
+        var headerLength = 2
+        var payloadLength = UInt64(second & 0x7F)
+        if payloadLength == 126 {
+            guard let extended = buffer.getInteger(at: buffer.readerIndex + 2, as: UInt16.self) else { return nil }
+            payloadLength = UInt64(extended)
+            headerLength = 4
+        } else if payloadLength == 127 {
+            guard let extended = buffer.getInteger(at: buffer.readerIndex + 2, as: UInt64.self) else { return nil }
+            guard extended >> 63 == 0 else {
+                throw SessionFailure.protocolViolation("Frame length has its most significant bit set")
+            }
+            payloadLength = extended
+            headerLength = 10
+        }
+        let isMasked = second & 0x80 != 0
+        if let maxFrameSize, payloadLength > UInt64(maxFrameSize) {
+            throw SessionFailure.tooLong(size: Int(payloadLength), limit: maxFrameSize)
+        }
+        let maskLength = isMasked ? 4 : 0
+        let frameLength = headerLength + maskLength + Int(payloadLength)
+        guard buffer.readableBytes >= frameLength else { return nil }
+
+        buffer.moveReaderIndex(forwardBy: headerLength)
+        let maskKey = isMasked ? buffer.readBytes(length: 4).flatMap(WebSocketMaskingKey.init) : nil
+        guard let payload = buffer.readSlice(length: Int(payloadLength)),
+            let opcode = WebSocketOpcode(encodedWebSocketOpcode: first & 0x0F)
+        else { return nil }
+        return WebSocketFrame(
+            fin: first & 0x80 != 0,
+            rsv1: first & 0x40 != 0,
+            rsv2: first & 0x20 != 0,
+            rsv3: first & 0x10 != 0,
+            opcode: opcode,
+            maskKey: maskKey,
+            data: payload
+        )
+    }
+
+    mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> WebSocketFrame? {
+        try self.decode(buffer: &buffer)
+    }
+}

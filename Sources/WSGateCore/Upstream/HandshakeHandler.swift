@@ -1,0 +1,137 @@
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+
+/// Performs the client side of the WebSocket opening handshake (RFC 6455 section 4.1) on a
+/// channel with NIO's HTTP/1 codec, then swaps the codec for WebSocket framing.
+///
+/// NIO's upgrade handler cannot report the status of a refused upgrade nor check the chosen
+/// subprotocol, which the API needs; this handler does both.
+final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    /// What a successful handshake agreed on.
+    struct Agreement {
+        /// The subprotocol the server chose, if any.
+        var subprotocol: String?
+    }
+
+    private let requestHead: HTTPRequestHead
+    private let requestKey: String
+    private let offeredProtocols: [String]
+    private let httpHandlers: [RemovableChannelHandler]
+    private let makeWebSocketHandlers: (Agreement) -> [ChannelHandler]
+    private let promise: EventLoopPromise<Agreement>
+    private var isUpgraded = false
+
+    /// - Parameters:
+    ///   - url: the upstream URL; its host and target make the request line and `Host`.
+    ///   - config: supplies the extra headers and the offered subprotocols.
+    ///   - httpHandlers: the HTTP codec handlers to remove once upgraded.
+    ///   - makeWebSocketHandlers: builds the handlers that replace the codec.
+    ///   - promise: completed with the agreement, or failed with an ``UpstreamConnectError``.
+    init(
+        url: WebSocketURL,
+        config: ConnectionConfig,
+        httpHandlers: [RemovableChannelHandler],
+        makeWebSocketHandlers: @escaping (Agreement) -> [ChannelHandler],
+        promise: EventLoopPromise<Agreement>
+    ) {
+        self.requestKey = NIOWebSocketClientUpgrader.randomRequestKey()
+        self.offeredProtocols = config.protocols
+        var headers = HTTPHeaders()
+        headers.add(name: "Host", value: url.hostHeader)
+        for field in config.headers {
+            headers.replaceOrAdd(name: field.name, value: field.value)
+        }
+        headers.add(name: "Upgrade", value: "websocket")
+        headers.add(name: "Connection", value: "Upgrade")
+        headers.add(name: "Sec-WebSocket-Key", value: self.requestKey)
+        headers.add(name: "Sec-WebSocket-Version", value: "13")
+        if !config.protocols.isEmpty {
+            headers.add(name: "Sec-WebSocket-Protocol", value: config.protocols.joined(separator: ", "))
+        }
+        self.requestHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: url.requestTarget, headers: headers)
+        self.httpHandlers = httpHandlers
+        self.makeWebSocketHandlers = makeWebSocketHandlers
+        self.promise = promise
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.write(self.wrapOutboundOut(.head(self.requestHead)), promise: nil)
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // Once upgraded, what the HTTP decoder hands on are the first WebSocket bytes.
+        guard !self.isUpgraded else {
+            context.fireChannelRead(data)
+            return
+        }
+        guard case .head(let response) = self.unwrapInboundIn(data) else { return }
+        do {
+            let agreement = try self.validate(response)
+            self.isUpgraded = true
+            let pipeline = context.pipeline.syncOperations
+            try pipeline.addHandlers(self.makeWebSocketHandlers(agreement), position: .after(self))
+            for handler in self.httpHandlers {
+                pipeline.removeHandler(handler, promise: nil)
+            }
+            pipeline.removeHandler(self, promise: nil)
+            self.promise.succeed(agreement)
+        } catch {
+            self.promise.fail(error)
+            context.close(promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        self.promise.fail(UpstreamConnectError.handshakeFailed(status: nil, "\(error)"))
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.promise.fail(UpstreamConnectError.handshakeFailed(status: nil, "The server closed the connection during the handshake."))
+        context.fireChannelInactive()
+    }
+
+    private func validate(_ response: HTTPResponseHead) throws(UpstreamConnectError) -> Agreement {
+        let status = Int(response.status.code)
+        guard response.status == .switchingProtocols else {
+            throw .handshakeFailed(
+                status: status,
+                "The server answered \(status) \(response.status.reasonPhrase) instead of 101 Switching Protocols."
+            )
+        }
+        func fail(_ reason: String) -> UpstreamConnectError { .handshakeFailed(status: status, reason) }
+        guard response.headers[canonicalForm: "Upgrade"].contains(where: { $0.lowercased() == "websocket" }) else {
+            throw fail("The response lacks \"Upgrade: websocket\".")
+        }
+        guard response.headers[canonicalForm: "Connection"].contains(where: { $0.lowercased() == "upgrade" }) else {
+            throw fail("The response lacks \"Connection: Upgrade\".")
+        }
+        // NIO's upgrader checks Sec-WebSocket-Accept against the key; its other checks are ours.
+        let acceptCheck = NIOWebSocketClientUpgrader(requestKey: self.requestKey) { channel, _ in
+            channel.eventLoop.makeSucceededVoidFuture()
+        }
+        guard acceptCheck.shouldAllowUpgrade(upgradeResponse: response) else {
+            throw fail("The response's Sec-WebSocket-Accept does not match the request's key.")
+        }
+        guard response.headers["Sec-WebSocket-Extensions"].isEmpty else {
+            throw fail("The server enabled an extension that was not offered.")
+        }
+        let chosen = response.headers["Sec-WebSocket-Protocol"]
+        switch (chosen.first, self.offeredProtocols.isEmpty) {
+        case (nil, true):
+            return Agreement(subprotocol: nil)
+        case (nil, false):
+            throw fail("The server chose none of the offered subprotocols.")
+        case (let name?, _) where chosen.count == 1 && self.offeredProtocols.contains(name):
+            return Agreement(subprotocol: name)
+        case (let name?, _):
+            throw fail("The server chose the subprotocol \"\(name)\", which was not offered.")
+        }
+    }
+}

@@ -1,0 +1,22 @@
+/// Receives what happens on an upstream WebSocket session. Every call arrives on the channel's
+/// event loop, in the order things happened.
+protocol SessionObserver: AnyObject, Sendable {
+    /// A complete message arrived: Text, Binary, Ping, Pong, or the peer's Close.
+    func sessionReceived(_ message: Message)
+    /// The session failed; `description` is the error event's text. No message follows.
+    func sessionFailed(_ description: String)
+    /// A message of `bytes` payload bytes was handed to the socket.
+    func sessionSent(bytes: Int)
+    /// The TCP connection is closed; nothing follows.
+    func sessionEnded(_ outcome: CloseOutcome)
+}
+
+/// How an upstream connection ended.
+public struct CloseOutcome: Sendable, Equatable {
+    /// The payload of the Close frame the gateway sent, if it sent one with a payload.
+    public var sent: CloseFrame?
+    /// The payload of the Close frame the upstream sent, if it sent one with a payload.
+    public var received: CloseFrame?
+    /// Whether both sides sent a Close frame before the TCP connection ended.
+    public var isClean = false
+}

@@ -1,0 +1,140 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import NIOTLS
+import NIOWebSocket
+
+/// Opens upstream WebSocket connections: TCP (with `TCP_NODELAY`), TLS for `wss` with the
+/// system trust store and SNI, and the opening handshake, all within the connect timeout.
+enum UpstreamConnector {
+    /// An open upstream connection, its handshake done.
+    struct Established: Sendable {
+        var channel: Channel
+        var session: NIOLoopBound<WebSocketSession>
+        var subprotocol: String?
+    }
+
+    /// One TLS context for every `wss` connection: building it loads the trust store.
+    private static let tlsContext = Result {
+        try NIOSSLContext(configuration: .makeClientConfiguration())
+    }
+
+    static func connect(
+        to url: WebSocketURL,
+        config: ConnectionConfig,
+        closeTimeout: TimeAmount,
+        observer: any SessionObserver,
+        on eventLoop: any EventLoop
+    ) async throws(UpstreamConnectError) -> Established {
+        let timeout = TimeAmount.milliseconds(Int64(config.connectTimeoutMilliseconds))
+        let handshake = eventLoop.makePromise(of: Established.self)
+        let deadline = eventLoop.scheduleTask(in: timeout) {
+            handshake.fail(UpstreamConnectError.timedOut(milliseconds: config.connectTimeoutMilliseconds))
+        }
+        let readBuffer = config.readBufferSize
+        let bootstrap = ClientBootstrap(group: eventLoop)
+            .connectTimeout(timeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(
+                .recvAllocator,
+                value: AdaptiveRecvByteBufferAllocator(
+                    minimum: min(64, readBuffer), initial: min(2048, readBuffer), maximum: readBuffer
+                )
+            )
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try Self.addHandlers(
+                        to: channel, url: url, config: config, closeTimeout: closeTimeout,
+                        observer: observer, handshake: handshake
+                    )
+                }
+            }
+        bootstrap.connect(host: url.host, port: url.port).whenComplete { result in
+            switch result {
+            case .success(let channel):
+                handshake.futureResult.whenFailure { _ in channel.close(promise: nil) }
+            case .failure(let error):
+                handshake.fail(UpstreamConnectError.connectFailed("\(error)"))
+            }
+        }
+        defer { deadline.cancel() }
+        do {
+            return try await handshake.futureResult.get()
+        } catch let error as UpstreamConnectError {
+            throw error
+        } catch {
+            throw .connectFailed("\(error)")
+        }
+    }
+
+    private static func addHandlers(
+        to channel: Channel,
+        url: WebSocketURL,
+        config: ConnectionConfig,
+        closeTimeout: TimeAmount,
+        observer: any SessionObserver,
+        handshake: EventLoopPromise<Established>
+    ) throws {
+        let pipeline = channel.pipeline.syncOperations
+        if url.isSecure {
+            let isAddress = (try? SocketAddress(ipAddress: url.host, port: 0)) != nil
+            let tlsHandler = try NIOSSLClientHandler(
+                context: tlsContext.get(), serverHostname: isAddress ? nil : url.host
+            )
+            try pipeline.addHandler(tlsHandler)
+            try pipeline.addHandler(TLSFailureHandler(handshake: handshake))
+        }
+        let requestEncoder = HTTPRequestEncoder()
+        let responseDecoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
+        let session = WebSocketSession(config: config, closeTimeout: closeTimeout, observer: observer)
+        let agreement = channel.eventLoop.makePromise(of: HandshakeHandler.Agreement.self)
+        let handshakeHandler = HandshakeHandler(
+            url: url,
+            config: config,
+            httpHandlers: [requestEncoder, responseDecoder],
+            makeWebSocketHandlers: { _ in
+                [
+                    ByteToMessageHandler(FrameDecoder(maxFrameSize: config.maxFrameSize)),
+                    WebSocketFrameEncoder(),
+                    session,
+                ]
+            },
+            promise: agreement
+        )
+        try pipeline.addHandlers(requestEncoder, responseDecoder, handshakeHandler)
+        let boundSession = NIOLoopBound(session, eventLoop: channel.eventLoop)
+        agreement.futureResult.whenComplete { result in
+            switch result {
+            case .success(let agreement):
+                handshake.succeed(
+                    Established(channel: channel, session: boundSession, subprotocol: agreement.subprotocol)
+                )
+            case .failure(let error):
+                handshake.fail(error)
+            }
+        }
+    }
+}
+
+/// Reports a TLS failure during the handshake as ``UpstreamConnectError/tlsFailed(_:)``.
+private final class TLSFailureHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    private let handshake: EventLoopPromise<UpstreamConnector.Established>
+
+    init(handshake: EventLoopPromise<UpstreamConnector.Established>) {
+        self.handshake = handshake
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case TLSUserEvent.handshakeCompleted = event {
+            context.pipeline.syncOperations.removeHandler(self, promise: nil)
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        self.handshake.fail(UpstreamConnectError.tlsFailed("\(error)"))
+        context.fireErrorCaught(error)
+    }
+}

@@ -1,0 +1,292 @@
+import NIOCore
+import NIOWebSocket
+
+/// The gateway's end of one upstream WebSocket: turns frames into messages and messages into
+/// frames, enforces the connection's limits, answers Pings and runs the closing handshake.
+///
+/// It lives on the channel's event loop; ``UpstreamConnection`` is its thread-safe front.
+final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private enum State {
+        case open
+        /// The gateway sent Close and waits for the upstream's.
+        case closeSent
+        /// The upstream sent Close, the gateway answered and waits for the TCP connection to end.
+        case closeReceived
+        case ended
+    }
+
+    /// A message arriving in several frames.
+    private struct PartialMessage {
+        var isText: Bool
+        var payload: ByteBuffer
+    }
+
+    private let config: ConnectionConfig
+    private let closeTimeout: TimeAmount
+    private let observer: any SessionObserver
+    private var context: ChannelHandlerContext?
+    private var state = State.open
+    private var partial: PartialMessage?
+    /// Set once a Close or error event was reported: nothing is reported after it.
+    private var hasFinalEvent = false
+    private var outcome = CloseOutcome()
+    private var closeTimer: Scheduled<Void>?
+    /// Bytes handed to the channel whose write has not completed yet.
+    private var queuedBytes = 0
+
+    init(config: ConnectionConfig, closeTimeout: TimeAmount, observer: any SessionObserver) {
+        self.config = config
+        self.closeTimeout = closeTimeout
+        self.observer = observer
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    // MARK: Sending
+
+    /// Writes `messages` in order, coalescing them up to `writeBufferSize` between flushes, and
+    /// completes `promise` once the last one is written to the socket.
+    func send(_ messages: [Message], promise: EventLoopPromise<Void>?) {
+        guard let context, self.state == .open else {
+            promise?.fail(SendError.connectionClosed(self.outcome.received ?? self.outcome.sent))
+            return
+        }
+        let frames = messages.map(Self.frame(for:))
+        let batchBytes = frames.reduce(0) { $0 + Self.wireSize(of: $1) }
+        if let limit = self.config.maxWriteBufferSize, self.queuedBytes + batchBytes > limit {
+            promise?.fail(SendError.writeBufferFull(queued: self.queuedBytes, limit: limit))
+            return
+        }
+        var unflushedBytes = 0
+        for (index, (message, frame)) in zip(messages, frames).enumerated() {
+            let size = Self.wireSize(of: frame)
+            let isLast = index == frames.count - 1
+            let writePromise = isLast ? promise : nil
+            self.queuedBytes += size
+            let written = context.eventLoop.makePromise(of: Void.self)
+            written.futureResult.assumeIsolated().whenComplete { _ in self.queuedBytes -= size }
+            written.futureResult.cascade(to: writePromise)
+            context.write(self.wrapOutboundOut(frame), promise: written)
+            self.observer.sessionSent(bytes: message.payloadSize)
+            unflushedBytes += size
+            if isLast || unflushedBytes >= self.config.writeBufferSize {
+                context.flush()
+                unflushedBytes = 0
+            }
+            if case .close(let closeFrame) = message {
+                self.outcome.sent = closeFrame
+                self.enterClosing(.closeSent, context: context)
+                if !isLast {
+                    promise?.fail(SendError.connectionClosed(closeFrame))
+                    return
+                }
+            }
+        }
+    }
+
+    /// Starts the closing handshake with `frame` unless it has started already.
+    func close(_ frame: CloseFrame?) {
+        guard self.state == .open else { return }
+        self.send([.close(frame)], promise: nil)
+    }
+
+    private static func frame(for message: Message) -> WebSocketFrame {
+        let (opcode, data): (WebSocketOpcode, ByteBuffer)
+        switch message {
+        case .text(let text): (opcode, data) = (.text, ByteBuffer(string: text))
+        case .binary(let bytes): (opcode, data) = (.binary, bytes)
+        case .ping(let bytes): (opcode, data) = (.ping, bytes)
+        case .pong(let bytes): (opcode, data) = (.pong, bytes)
+        case .close(let frame):
+            var payload = ByteBuffer()
+            if let frame {
+                payload.writeInteger(frame.code)
+                payload.writeString(frame.reason)
+            }
+            (opcode, data) = (.connectionClose, payload)
+        }
+        return WebSocketFrame(fin: true, opcode: opcode, maskKey: .random(), data: data)
+    }
+
+    /// The frame's size on the wire: header, masking key and payload.
+    private static func wireSize(of frame: WebSocketFrame) -> Int {
+        let length = frame.length
+        let lengthField = length < 126 ? 0 : (length <= Int(UInt16.max) ? 2 : 8)
+        return 2 + lengthField + 4 + length
+    }
+
+    // MARK: Receiving
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        do {
+            try self.receive(self.unwrapInboundIn(data), context: context)
+        } catch {
+            self.fail(error, context: context)
+        }
+    }
+
+    private func receive(_ frame: WebSocketFrame, context: ChannelHandlerContext) throws(SessionFailure) {
+        // After a failure the gateway only waits for the upstream's Close or the end of the connection.
+        guard !self.hasFinalEvent || frame.opcode == .connectionClose else { return }
+        guard frame.maskKey == nil else { throw .protocolViolation("Received a masked frame from server") }
+        guard !frame.rsv1, !frame.rsv2, !frame.rsv3 else { throw .protocolViolation("Reserved bits are non-zero") }
+        switch frame.opcode {
+        case .text, .binary:
+            guard self.partial == nil else {
+                throw .protocolViolation("While waiting for more fragments received a new data frame")
+            }
+            try self.checkMessageSize(frame.length)
+            let message = PartialMessage(isText: frame.opcode == .text, payload: frame.data)
+            if frame.fin { try self.deliver(message) } else { self.partial = message }
+        case .continuation:
+            guard var message = self.partial else {
+                throw .protocolViolation("Continue frame but nothing to continue")
+            }
+            try self.checkMessageSize(message.payload.readableBytes + frame.length)
+            self.partial = nil
+            message.payload.writeImmutableBuffer(frame.data)
+            if frame.fin { try self.deliver(message) } else { self.partial = message }
+        case .ping, .pong, .connectionClose:
+            guard frame.fin else { throw .protocolViolation("Fragmented control frame") }
+            guard frame.length <= 125 else {
+                throw .protocolViolation("Control frame too big (payload must be 125 bytes or less)")
+            }
+            try self.receiveControl(frame, context: context)
+        default:
+            throw .protocolViolation("Encountered invalid opcode: \(UInt8(webSocketOpcode: frame.opcode))")
+        }
+    }
+
+    private func checkMessageSize(_ size: Int) throws(SessionFailure) {
+        if let limit = self.config.maxMessageSize, size > limit {
+            throw .tooLong(size: size, limit: limit)
+        }
+    }
+
+    private func deliver(_ message: PartialMessage) throws(SessionFailure) {
+        if message.isText {
+            guard let text = String(validating: message.payload.readableBytesView, as: UTF8.self) else {
+                throw .invalidUTF8
+            }
+            self.observer.sessionReceived(.text(text))
+        } else {
+            self.observer.sessionReceived(.binary(message.payload))
+        }
+    }
+
+    private func receiveControl(_ frame: WebSocketFrame, context: ChannelHandlerContext) throws(SessionFailure) {
+        switch frame.opcode {
+        case .ping:
+            self.observer.sessionReceived(.ping(frame.data))
+            if self.state == .open {
+                let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.data)
+                context.writeAndFlush(self.wrapOutboundOut(pong), promise: nil)
+            }
+        case .pong:
+            self.observer.sessionReceived(.pong(frame.data))
+        default:
+            try self.receiveClose(Self.closeFrame(from: frame.data), context: context)
+        }
+    }
+
+    private static func closeFrame(from payload: ByteBuffer) throws(SessionFailure) -> CloseFrame? {
+        var payload = payload
+        guard payload.readableBytes > 0 else { return nil }
+        guard let code = payload.readInteger(as: UInt16.self) else {
+            throw .protocolViolation("Invalid close sequence: a close payload of one byte")
+        }
+        guard CloseFrame.isValidCode(Int(code)) else {
+            throw .protocolViolation("Invalid close sequence: close code \(code) may not be sent")
+        }
+        guard let reason = String(validating: payload.readableBytesView, as: UTF8.self) else {
+            throw .invalidUTF8
+        }
+        return CloseFrame(code: code, reason: reason)
+    }
+
+    private func receiveClose(_ frame: CloseFrame?, context: ChannelHandlerContext) {
+        self.outcome.received = frame
+        switch self.state {
+        case .open:
+            self.report(.close(frame))
+            let reply = Self.frame(for: .close(frame))
+            context.writeAndFlush(self.wrapOutboundOut(reply), promise: nil)
+            self.outcome.sent = frame
+            self.outcome.isClean = true
+            // RFC 6455 section 7.1.1: the server closes TCP first; the timer covers one that does not.
+            self.enterClosing(.closeReceived, context: context)
+        case .closeSent:
+            self.report(.close(frame))
+            self.outcome.isClean = true
+            context.close(promise: nil)
+        case .closeReceived, .ended:
+            break
+        }
+    }
+
+    /// Reports `message` unless a Close or error event was reported already.
+    private func report(_ message: Message) {
+        guard !self.hasFinalEvent else { return }
+        if case .close = message { self.hasFinalEvent = true }
+        self.observer.sessionReceived(message)
+    }
+
+    // MARK: Failing and ending
+
+    private func fail(_ error: Error, context: ChannelHandlerContext) {
+        let failure = error as? SessionFailure
+        if !self.hasFinalEvent {
+            self.hasFinalEvent = true
+            self.observer.sessionFailed(failure?.description ?? "IO error: \(error)")
+        }
+        guard let failure, self.state == .open else {
+            context.close(promise: nil)
+            return
+        }
+        let closeFrame = CloseFrame(code: failure.closeCode)
+        self.outcome.sent = closeFrame
+        context.writeAndFlush(self.wrapOutboundOut(Self.frame(for: .close(closeFrame))), promise: nil)
+        self.enterClosing(.closeSent, context: context)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        self.fail(error, context: context)
+    }
+
+    private func enterClosing(_ state: State, context: ChannelHandlerContext) {
+        self.state = state
+        self.closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: self.closeTimeout) {
+            if self.state == .closeSent, !self.hasFinalEvent {
+                self.hasFinalEvent = true
+                self.observer.sessionFailed(
+                    "WebSocket protocol error: the server did not answer the Close within \(self.closeTimeout.nanoseconds / 1_000_000) ms"
+                )
+            }
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.closeTimer?.cancel()
+        if !self.hasFinalEvent {
+            self.hasFinalEvent = true
+            self.observer.sessionFailed("WebSocket protocol error: Connection reset without closing handshake")
+        }
+        self.state = .ended
+        self.observer.sessionEnded(self.outcome)
+        context.fireChannelInactive()
+    }
+}
+
+/// Why a message could not be sent upstream.
+public enum SendError: Error, Equatable {
+    /// The closing handshake has started or the connection has ended; carries the close payload when known.
+    case connectionClosed(CloseFrame?)
+    /// The message would push the bytes waiting for the socket past `maxWriteBufferSize`.
+    case writeBufferFull(queued: Int, limit: Int)
+}

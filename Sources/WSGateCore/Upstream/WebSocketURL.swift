@@ -1,0 +1,51 @@
+import Foundation
+
+/// A parsed `ws://` or `wss://` URL: where to connect and what to ask for.
+public struct WebSocketURL: Sendable, Equatable, CustomStringConvertible {
+    /// The URL as the client gave it.
+    public var description: String
+    /// Whether the connection uses TLS (`wss`).
+    public var isSecure: Bool
+    /// The host name or IP address, without IPv6 brackets.
+    public var host: String
+    /// The TCP port: the URL's, or 80 for `ws` and 443 for `wss`.
+    public var port: Int
+    /// The path and query sent in the request line, exactly as given (`/` when empty).
+    public var requestTarget: String
+
+    /// The value of the handshake's `Host` header.
+    public var hostHeader: String {
+        let name = host.contains(":") ? "[\(host)]" : host
+        return port == (isSecure ? 443 : 80) ? name : "\(name):\(port)"
+    }
+
+    /// Parses `text`, accepting only absolute `ws` and `wss` URLs with a host and no fragment.
+    public init(_ text: String) throws(InvalidInputError) {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {
+            throw InvalidInputError("\"\(text)\" is not a valid URL.")
+        }
+        guard scheme == "ws" || scheme == "wss" else {
+            throw InvalidInputError("The URL scheme must be ws or wss, not \(scheme).")
+        }
+        var host = components.percentEncodedHost ?? ""
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else {
+            throw InvalidInputError("The URL \"\(text)\" has no host.")
+        }
+        guard components.user == nil, components.password == nil else {
+            throw InvalidInputError("Credentials in the URL are not supported; send an Authorization header in \"config.headers\".")
+        }
+        guard components.fragment == nil else {
+            throw InvalidInputError("A WebSocket URL may not have a fragment (#…).")
+        }
+        if let port = components.port, !(1...65535).contains(port) {
+            throw InvalidInputError("The port \(port) is out of range.")
+        }
+        self.description = text
+        self.isSecure = scheme == "wss"
+        self.host = host
+        self.port = components.port ?? (isSecure ? 443 : 80)
+        let path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+        self.requestTarget = components.percentEncodedQuery.map { "\(path)?\($0)" } ?? path
+    }
+}
