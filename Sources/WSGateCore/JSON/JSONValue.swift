@@ -43,3 +43,29 @@ extension JSONValue: Decodable {
         }
     }
 }
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByDictionaryLiteral, ExpressibleByArrayLiteral, ExpressibleByNilLiteral
+{
+    /// A JSON string.
+    public init(stringLiteral value: String) { self = .string(value) }
+    /// A JSON integer.
+    public init(integerLiteral value: Int) { self = .integer(value) }
+    /// A JSON boolean.
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// A JSON object.
+    public init(dictionaryLiteral elements: (String, JSONValue)...) {
+        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+    }
+    /// A JSON array.
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// JSON `null`.
+    public init(nilLiteral: ()) { self = .null }
+}
+
+extension JSONValue {
+    /// A JSON string, or `null` for `nil`.
+    public init(_ text: String?) { self = text.map(JSONValue.string) ?? .null }
+    /// A JSON integer, or `null` for `nil`.
+    public init(_ number: Int?) { self = number.map(JSONValue.integer) ?? .null }
+}

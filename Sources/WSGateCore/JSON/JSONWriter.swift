@@ -78,3 +78,32 @@ extension ByteBuffer {
         self.writeInteger(zero + byte % 10)
     }
 }
+
+extension ByteBuffer {
+    /// Writes `value` as compact JSON, with object keys in sorted order so output is stable.
+    public mutating func writeJSON(_ value: JSONValue) {
+        switch value {
+        case .null: self.writeStaticString("null")
+        case .bool(let flag): self.writeString(flag ? "true" : "false")
+        case .integer(let number): self.writeDecimal(number)
+        case .number(let number): self.writeString(number.isFinite ? "\(number)" : "null")
+        case .string(let text): self.writeJSONString(text)
+        case .array(let elements):
+            self.writeStaticString("[")
+            for (index, element) in elements.enumerated() {
+                if index > 0 { self.writeStaticString(",") }
+                self.writeJSON(element)
+            }
+            self.writeStaticString("]")
+        case .object(let fields):
+            self.writeStaticString("{")
+            for (index, key) in fields.keys.sorted().enumerated() {
+                if index > 0 { self.writeStaticString(",") }
+                self.writeJSONString(key)
+                self.writeStaticString(":")
+                self.writeJSON(fields[key] ?? .null)
+            }
+            self.writeStaticString("}")
+        }
+    }
+}

@@ -23,6 +23,7 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let httpHandlers: [RemovableChannelHandler]
     private let makeWebSocketHandlers: (Agreement) -> [ChannelHandler]
     private let promise: EventLoopPromise<Agreement>
+    private var agreement: Agreement?
     private var isUpgraded = false
 
     /// - Parameters:
@@ -70,20 +71,32 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.fireChannelRead(data)
             return
         }
-        guard case .head(let response) = self.unwrapInboundIn(data) else { return }
-        do {
-            let agreement = try self.validate(response)
-            self.isUpgraded = true
-            let pipeline = context.pipeline.syncOperations
-            try pipeline.addHandlers(self.makeWebSocketHandlers(agreement), position: .after(self))
-            for handler in self.httpHandlers {
-                pipeline.removeHandler(handler, promise: nil)
+        switch self.unwrapInboundIn(data) {
+        case .head(let response):
+            do {
+                self.agreement = try self.validate(response)
+            } catch {
+                self.promise.fail(error)
+                context.close(promise: nil)
             }
-            pipeline.removeHandler(self, promise: nil)
-            self.promise.succeed(agreement)
-        } catch {
-            self.promise.fail(error)
-            context.close(promise: nil)
+        case .body:
+            break
+        case .end:
+            // The codec goes only after the response's end, which the HTTP decoder fires after its head.
+            guard let agreement = self.agreement else { return }
+            self.isUpgraded = true
+            do {
+                let pipeline = context.pipeline.syncOperations
+                try pipeline.addHandlers(self.makeWebSocketHandlers(agreement), position: .after(self))
+                for handler in self.httpHandlers {
+                    pipeline.removeHandler(handler, promise: nil)
+                }
+                pipeline.removeHandler(self, promise: nil)
+                self.promise.succeed(agreement)
+            } catch {
+                self.promise.fail(UpstreamConnectError.handshakeFailed(status: 101, "\(error)"))
+                context.close(promise: nil)
+            }
         }
     }
 

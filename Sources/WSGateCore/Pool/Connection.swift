@@ -1,0 +1,138 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// One bridged upstream WebSocket: its identity, its event history and the means to send on it
+/// and close it. Safe to use from any thread; the socket work happens on its event loop.
+public final class Connection: Sendable {
+    /// The connection's id.
+    public let id: ConnectionID
+    /// The upstream URL.
+    public let url: WebSocketURL
+    /// When the connection was opened.
+    public let createdAt: Date
+    /// Every event received, numbered, with its subscribers.
+    public let history: EventHistory
+
+    private struct State {
+        var upstream: UpstreamConnector.Established?
+        var statistics: ConnectionStatistics
+        var isClosing = false
+        var outcome: CloseOutcome?
+    }
+
+    private let state: NIOLockedValueBox<State>
+    private let endPromise: EventLoopPromise<CloseOutcome>
+    private let logger: Logger
+
+    init(id: ConnectionID, url: WebSocketURL, historyLimits: HistoryLimits, eventLoop: any EventLoop, logger: Logger) {
+        self.id = id
+        self.url = url
+        self.createdAt = Date()
+        self.history = EventHistory(limits: historyLimits)
+        self.state = NIOLockedValueBox(State(statistics: ConnectionStatistics(createdAt: self.createdAt)))
+        self.endPromise = eventLoop.makePromise()
+        var logger = logger
+        logger[metadataKey: "connection"] = "\(id)"
+        self.logger = logger
+    }
+
+    /// The subprotocol the upstream chose, if any.
+    public var subprotocol: String? { self.state.withLockedValue { $0.upstream?.subprotocol } }
+
+    /// The traffic counters.
+    public var statistics: ConnectionStatistics { self.state.withLockedValue { $0.statistics } }
+
+    /// Whether the connection is open, closing or closed.
+    public var connectionState: ConnectionState {
+        self.state.withLockedValue { state in
+            state.outcome != nil ? .closed : (state.isClosing ? .closing : .open)
+        }
+    }
+
+    /// How the connection ended, once it has.
+    public var outcome: CloseOutcome? { self.state.withLockedValue { $0.outcome } }
+
+    /// Completes when the TCP connection has ended and the final event is in the history.
+    public var ended: EventLoopFuture<CloseOutcome> { self.endPromise.futureResult }
+
+    /// Sends `messages` in order and returns once the last is written to the socket.
+    public func send(_ messages: [Message]) async throws {
+        guard let upstream = self.state.withLockedValue({ $0.upstream }) else {
+            throw SendError.connectionClosed(nil)
+        }
+        if messages.contains(where: { if case .close = $0 { true } else { false } }) {
+            self.markClosing()
+        }
+        let written = upstream.channel.eventLoop.makePromise(of: Void.self)
+        upstream.session.eventLoop.execute {
+            upstream.session.value.send(messages, promise: written)
+        }
+        try await written.futureResult.get()
+    }
+
+    /// Starts the closing handshake with `frame` (unless it has started) and waits for the end.
+    public func close(_ frame: CloseFrame?) async -> CloseOutcome {
+        if let upstream = self.state.withLockedValue({ $0.upstream }) {
+            self.markClosing()
+            upstream.session.eventLoop.execute {
+                upstream.session.value.close(frame)
+            }
+        }
+        return (try? await self.ended.get()) ?? CloseOutcome()
+    }
+
+    /// Connects the upstream; the connection's events start arriving in its history at once.
+    func connect(config: ConnectionConfig, closeTimeout: TimeAmount) async throws(UpstreamConnectError) {
+        do {
+            let upstream = try await UpstreamConnector.connect(
+                to: self.url, config: config, closeTimeout: closeTimeout, observer: self, on: self.endPromise.futureResult.eventLoop
+            )
+            self.state.withLockedValue { $0.upstream = upstream }
+            self.logger.info("opened", metadata: ["url": "\(self.url)", "protocol": "\(upstream.subprotocol ?? "-")"])
+        } catch {
+            self.logger.info("could not open", metadata: ["url": "\(self.url)", "error": "\(error)"])
+            self.endPromise.fail(error)
+            throw error
+        }
+    }
+
+    private func markClosing() {
+        self.state.withLockedValue { $0.isClosing = true }
+    }
+}
+
+extension Connection: SessionObserver {
+    func sessionReceived(_ message: Message) {
+        self.state.withLockedValue { state in
+            state.statistics.messagesIn += 1
+            state.statistics.bytesIn += message.payloadSize
+            state.statistics.lastActiveAt = Date()
+            if case .close = message { state.isClosing = true }
+        }
+        self.history.append(.message(message))
+    }
+
+    func sessionFailed(_ description: String) {
+        self.markClosing()
+        self.logger.info("failed", metadata: ["error": "\(description)"])
+        self.history.append(.error(description))
+    }
+
+    func sessionSent(bytes: Int) {
+        self.state.withLockedValue { state in
+            state.statistics.messagesOut += 1
+            state.statistics.bytesOut += bytes
+            state.statistics.lastActiveAt = Date()
+        }
+    }
+
+    func sessionEnded(_ outcome: CloseOutcome) {
+        self.state.withLockedValue { $0.outcome = outcome }
+        self.history.finish()
+        let code = outcome.received?.code ?? outcome.sent?.code
+        self.logger.info("closed", metadata: ["code": "\(code.map(String.init) ?? "-")", "clean": "\(outcome.isClean)"])
+        self.endPromise.succeed(outcome)
+    }
+}

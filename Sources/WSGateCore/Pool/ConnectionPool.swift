@@ -1,0 +1,119 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// Limits and timings of a ``ConnectionPool``.
+public struct PoolSettings: Sendable, Equatable {
+    /// The most connections open or opening at once.
+    public var maxConnections = 10_000
+    /// How long a closing handshake may wait for the upstream's Close.
+    public var closeTimeout = TimeAmount.seconds(5)
+    /// How long an ended connection stays known, so that subscribers can fetch its last events.
+    public var endedRetention = TimeAmount.seconds(60)
+    /// What each connection's history keeps.
+    public var history = HistoryLimits()
+
+    /// The defaults: 10,000 connections, 5 s close timeout, 60 s retention, default history.
+    public init() {}
+}
+
+/// Why the pool refused to open a connection.
+public enum PoolError: Error, Equatable {
+    /// `maxConnections` connections are open or opening.
+    case capacityExhausted(limit: Int)
+    /// The gateway is shutting down.
+    case shuttingDown
+}
+
+/// Owns every upstream connection: allocates ids, enforces the connection limit, keeps ended
+/// connections known for a while, and closes everything on shutdown.
+public final class ConnectionPool: Sendable {
+    private struct State {
+        /// Every known connection, open or ended within the retention period.
+        var connections: [ConnectionID: Connection] = [:]
+        /// Connections open or opening: what counts against the limit.
+        var activeCount = 0
+        var isShuttingDown = false
+    }
+
+    private let settings: PoolSettings
+    private let eventLoopGroup: any EventLoopGroup
+    private let logger: Logger
+    private let state = NIOLockedValueBox(State())
+
+    /// Creates an empty pool whose connections run on `eventLoopGroup`.
+    public init(settings: PoolSettings, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) {
+        self.settings = settings
+        self.eventLoopGroup = eventLoopGroup
+        self.logger = logger
+    }
+
+    /// Whether the pool takes new connections.
+    public var isAccepting: Bool { self.state.withLockedValue { !$0.isShuttingDown } }
+
+    /// The connections not yet ended, oldest first.
+    public var openConnections: [Connection] {
+        self.state.withLockedValue { state in
+            state.connections.values.filter { $0.outcome == nil }.sorted { $0.createdAt < $1.createdAt }
+        }
+    }
+
+    /// The connection with `id`, open or recently ended.
+    public func connection(_ id: ConnectionID) -> Connection? {
+        self.state.withLockedValue { $0.connections[id] }
+    }
+
+    /// Opens an upstream connection and registers it. Throws ``PoolError`` or ``UpstreamConnectError``.
+    public func open(_ url: WebSocketURL, config: ConnectionConfig) async throws -> Connection {
+        try self.state.withLockedValue { state in
+            guard !state.isShuttingDown else { throw PoolError.shuttingDown }
+            guard state.activeCount < self.settings.maxConnections else {
+                throw PoolError.capacityExhausted(limit: self.settings.maxConnections)
+            }
+            state.activeCount += 1
+        }
+        let connection = Connection(
+            id: .random(), url: url, historyLimits: self.settings.history,
+            eventLoop: self.eventLoopGroup.next(), logger: self.logger
+        )
+        do {
+            try await connection.connect(config: config, closeTimeout: self.settings.closeTimeout)
+        } catch {
+            self.state.withLockedValue { $0.activeCount -= 1 }
+            throw error
+        }
+        let accepted = self.state.withLockedValue { state in
+            state.connections[connection.id] = connection
+            return !state.isShuttingDown
+        }
+        connection.ended.whenComplete { _ in self.retire(connection) }
+        if !accepted {
+            _ = await connection.close(CloseFrame(code: CloseFrame.goingAway, reason: "Going Away"))
+            throw PoolError.shuttingDown
+        }
+        return connection
+    }
+
+    /// Stops taking connections, closes every open one with 1001 "Going Away" and waits until
+    /// they have ended, their final events delivered to the histories.
+    public func shutdown() async {
+        let connections = self.state.withLockedValue { state in
+            state.isShuttingDown = true
+            return Array(state.connections.values)
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for connection in connections {
+                group.addTask { _ = await connection.close(CloseFrame(code: CloseFrame.goingAway, reason: "Going Away")) }
+            }
+        }
+    }
+
+    /// Frees an ended connection's slot and forgets it after the retention period.
+    private func retire(_ connection: Connection) {
+        self.state.withLockedValue { $0.activeCount -= 1 }
+        connection.ended.eventLoop.scheduleTask(in: self.settings.endedRetention) {
+            self.state.withLockedValue { _ = $0.connections.removeValue(forKey: connection.id) }
+        }
+    }
+}

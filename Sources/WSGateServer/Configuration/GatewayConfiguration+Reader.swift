@@ -1,0 +1,66 @@
+import Configuration
+import Logging
+import NIOCore
+import WSGateCore
+
+extension GatewayConfiguration {
+    /// Reads the configuration from `reader` (a YAML file, `WSGATE_…` environment variables),
+    /// starting from the embedded defaults. A present but malformed value is an error, never ignored.
+    public init(reader: ConfigReader) throws {
+        self.init()
+        let values = ScalarReader(reader: reader)
+        if let listen = values.string("listen") { try self.setListenAddress(listen) }
+        if let level = values.string("logLevel") { try self.setLogLevel(level) }
+        self.pool.maxConnections = try values.int("limits.maxConnections", minimum: 1) ?? self.pool.maxConnections
+        self.maxRequestBodySize = try values.int("limits.maxRequestBodySize", minimum: 1) ?? self.maxRequestBodySize
+        if let milliseconds = try values.int("limits.closeTimeoutMs", minimum: 1) {
+            self.pool.closeTimeout = .milliseconds(Int64(milliseconds))
+        }
+        if let seconds = try values.int("limits.endedRetentionSeconds", minimum: 0) {
+            self.pool.endedRetention = .seconds(Int64(seconds))
+        }
+        self.pool.history.maxEvents = try values.int("history.maxEvents", minimum: 1) ?? self.pool.history.maxEvents
+        self.pool.history.maxBytes = try values.int("history.maxBytes", minimum: 1) ?? self.pool.history.maxBytes
+        self.pool.history.subscriberUnsentLimit =
+            try values.int("history.subscriberBufferBytes", minimum: 1) ?? self.pool.history.subscriberUnsentLimit
+        if let seconds = try values.int("keepaliveSeconds", minimum: 1) {
+            self.keepaliveInterval = .seconds(seconds)
+        }
+        self.allowedHosts = reader.stringArray(forKey: "security.allowedHosts") ?? self.allowedHosts
+        self.allowedOrigins = reader.stringArray(forKey: "security.allowedOrigins") ?? self.allowedOrigins
+        self.connectionDefaults = try ConnectionConfig().applying(json: values.connectionConfig())
+    }
+}
+
+/// Reads scalar values as text and parses them itself, so that a malformed value can be reported.
+private struct ScalarReader {
+    let reader: ConfigReader
+
+    func string(_ key: String) -> String? {
+        self.reader.string(forKey: ConfigKey(key))
+    }
+
+    func int(_ key: String, minimum: Int) throws -> Int? {
+        guard let text = self.string(key) else { return nil }
+        guard let value = Int(text), value >= minimum else {
+            throw InvalidInputError("\(key) must be an integer of at least \(minimum), not \"\(text)\".")
+        }
+        return value
+    }
+
+    /// The `connection` section as the JSON object that `POST /connections` would carry.
+    func connectionConfig() -> JSONValue {
+        var fields: [String: JSONValue] = [:]
+        for key in ConnectionConfig.keys where key != "headers" {
+            let fullKey = "connection.\(key)"
+            if key == "protocols" {
+                if let names = self.reader.stringArray(forKey: ConfigKey(fullKey)) {
+                    fields[key] = .array(names.map(JSONValue.string))
+                }
+            } else if let text = self.string(fullKey) {
+                fields[key] = Int(text).map(JSONValue.integer) ?? Bool(text).map(JSONValue.bool) ?? .string(text)
+            }
+        }
+        return .object(fields)
+    }
+}

@@ -1,0 +1,43 @@
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import WSGateCore
+
+/// The whole gateway: the connection pool and the HTTP API in front of it.
+public struct Gateway: Sendable {
+    /// The configuration it runs with.
+    public let configuration: GatewayConfiguration
+    /// The pool that owns every upstream connection.
+    public let pool: ConnectionPool
+    private let logger: Logger
+
+    /// Creates the gateway; nothing listens until its services run.
+    public init(configuration: GatewayConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.pool = ConnectionPool(settings: configuration.pool, logger: logger)
+        self.logger = logger
+    }
+
+    /// The services to run, in this order, in one `ServiceGroup`: the HTTP server, then the pool's
+    /// lifecycle. `onServerRunning` is called with the listening channel.
+    public func services(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> [any Service] {
+        let application = Application(
+            router: self.makeRouter(),
+            configuration: .init(address: .hostname(self.configuration.host, port: self.configuration.port), serverName: "wsgate"),
+            onServerRunning: onServerRunning,
+            logger: self.logger
+        )
+        return [application, PoolLifecycleService(pool: self.pool, keepaliveInterval: self.configuration.keepaliveInterval)]
+    }
+
+    private func makeRouter() -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
+        router.add(middleware: HostCheckMiddleware(allowedHosts: Set(self.configuration.allowedHosts.map { $0.lowercased() })))
+        router.add(middleware: CORSMiddleware(allowedOrigins: Set(self.configuration.allowedOrigins)))
+        router.add(middleware: ErrorMiddleware())
+        HealthRoutes(pool: self.pool).register(on: router)
+        ConnectionRoutes(pool: self.pool, configuration: self.configuration).register(on: router)
+        return router
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import WSGateCore
+
+/// The connection endpoints: open, list, inspect, send, subscribe and close.
+struct ConnectionRoutes {
+    let pool: ConnectionPool
+    let configuration: GatewayConfiguration
+
+    func register(on router: Router<GatewayRequestContext>) {
+        router.post("connections") { request, _ in try await self.open(request) }
+        router.get("connections") { _, _ in self.list() }
+        router.get("connections/:id") { _, context in try self.info(context) }
+        router.post("connections/:id/send") { request, context in try await self.send(request, context) }
+        router.get("connections/:id/events") { request, context in try self.events(request, context) }
+        router.delete("connections/:id") { request, context in try await self.close(request, context) }
+    }
+
+    /// `POST /connections`: the Tauri plugin's `connect(url, config)`.
+    private func open(_ request: Request) async throws -> Response {
+        var request = request
+        guard request.mediaType == "application/json" else {
+            throw APIError.unsupportedMediaType(request.headers[.contentType], accepted: ["application/json"])
+        }
+        let body = try await request.collectBody(upTo: self.configuration.maxRequestBodySize)
+        let connectRequest = try ConnectRequest(body: body, defaults: self.configuration.connectionDefaults)
+        let connection = try await self.pool.open(connectRequest.url, config: connectRequest.config)
+        var headers = HTTPFields()
+        headers[.location] = "/connections/\(connection.id)"
+        return Response.json(
+            [
+                "id": .string(connection.id.description),
+                "url": .string(connection.url.description),
+                "protocol": JSONValue(connection.subprotocol),
+                "state": .string(connection.connectionState.rawValue),
+                "events": .string("/connections/\(connection.id)/events"),
+            ],
+            status: .created, headers: headers
+        )
+    }
+
+    /// `GET /connections`.
+    private func list() -> Response {
+        Response.json(["connections": .array(self.pool.openConnections.map(Self.describe))])
+    }
+
+    /// `GET /connections/<id>`.
+    private func info(_ context: GatewayRequestContext) throws -> Response {
+        Response.json(Self.describe(try self.connection(context)))
+    }
+
+    /// `POST /connections/<id>/send`: the Tauri plugin's `send(message)`.
+    private func send(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let connection = try self.connection(context)
+        var request = request
+        guard let mediaType = request.mediaType, SendRequest.mediaTypes.contains(mediaType) else {
+            throw APIError.unsupportedMediaType(request.headers[.contentType], accepted: SendRequest.mediaTypes)
+        }
+        let body = try await request.collectBody(upTo: self.configuration.maxRequestBodySize)
+        let messages = try SendRequest.messages(in: body, mediaType: mediaType)
+        try await connection.send(messages)
+        return Response(status: .noContent)
+    }
+
+    /// `GET /connections/<id>/events`: the Tauri plugin's `addListener(cb)`, as Server-Sent Events.
+    private func events(_ request: Request, _ context: GatewayRequestContext) throws -> Response {
+        let connection = try self.connection(context)
+        let query = request.uri.queryParameters
+        let binaryEncoding: BinaryEncoding
+        switch query["binary"] {
+        case nil, "array"?: binaryEncoding = .integerArray
+        case "base64"?: binaryEncoding = .base64
+        case let other?: throw APIError.invalidRequest("?binary must be base64 or array, not \"\(other)\".")
+        }
+        switch connection.history.subscribe(from: try Self.cursor(of: request), binaryEncoding: binaryEncoding) {
+        case .complete:
+            return Response(status: .noContent)
+        case .stream(let subscription):
+            return EventStream.response(for: subscription, channel: context.channel)
+        }
+    }
+
+    /// `DELETE /connections/<id>[?code=&reason=]`: the Tauri plugin's `disconnect()`.
+    private func close(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let connection = try self.connection(context)
+        let query = request.uri.queryParameters
+        var code = Int(CloseFrame.normalClosure)
+        if let text = query["code"] {
+            guard let parsed = Int(text) else { throw APIError.invalidRequest("?code must be an integer close code.") }
+            code = parsed
+        }
+        let requested = try CloseFrame(validatingCode: code, reason: query["reason"].map(String.init) ?? "Disconnected by client")
+        let outcome = await connection.close(requested)
+        let frame = outcome.sent ?? outcome.received ?? requested
+        return Response.json([
+            "id": .string(connection.id.description),
+            "code": .integer(Int(frame.code)),
+            "reason": .string(frame.reason),
+            "clean": .bool(outcome.isClean),
+        ])
+    }
+
+    private func connection(_ context: GatewayRequestContext) throws -> Connection {
+        let id = try context.parameters.require("id")
+        guard let connection = self.pool.connection(ConnectionID(id)) else { throw APIError.connectionNotFound(id) }
+        return connection
+    }
+
+    /// The cursor from `Last-Event-ID`, `?lastEventId=n` or `?from=now`; the beginning without one.
+    private static func cursor(of request: Request) throws -> EventCursor {
+        let query = request.uri.queryParameters
+        let header = request.headers.first { $0.name.canonicalName == "last-event-id" }?.value
+        if let lastEventID = header ?? query["lastEventId"].map(String.init) {
+            guard let id = Int(lastEventID.trimmingCharacters(in: .whitespaces)), id >= 0 else {
+                throw APIError.invalidRequest("The last event id \"\(lastEventID)\" is not a non-negative integer.")
+            }
+            return .after(id)
+        }
+        switch query["from"] {
+        case nil: return .beginning
+        case "now"?: return .now
+        case let other?: throw APIError.invalidRequest("?from takes only \"now\", not \"\(other)\".")
+        }
+    }
+
+    private static func describe(_ connection: Connection) -> JSONValue {
+        let statistics = connection.statistics
+        return [
+            "id": .string(connection.id.description),
+            "url": .string(connection.url.description),
+            "protocol": JSONValue(connection.subprotocol),
+            "state": .string(connection.connectionState.rawValue),
+            "createdAt": .string(connection.createdAt.formatted(.iso8601)),
+            "lastActiveAt": .string(statistics.lastActiveAt.formatted(.iso8601)),
+            "messagesIn": .integer(statistics.messagesIn),
+            "messagesOut": .integer(statistics.messagesOut),
+            "bytesIn": .integer(statistics.bytesIn),
+            "bytesOut": .integer(statistics.bytesOut),
+            "subscribers": .integer(connection.history.subscriberCount),
+            "lastEventId": .integer(connection.history.lastEventID),
+        ]
+    }
+}
