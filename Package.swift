@@ -16,8 +16,6 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
-        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML"]),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
@@ -33,7 +31,6 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .target(
@@ -55,13 +52,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "WSGateTestSupport",
+            dependencies: [
+                "WSGateCore",
+                "WSGateServer",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/WSGateTestSupport"
+        ),
         .testTarget(
             name: "WSGateCoreTests",
-            dependencies: ["WSGateCore", .product(name: "NIOSSL", package: "swift-nio-ssl")]
+            dependencies: ["WSGateCore", "WSGateTestSupport"]
         ),
         .testTarget(
             name: "WSGateServerTests",
-            dependencies: ["WSGateServer", "WSGateCore"]
+            dependencies: ["WSGateServer", "WSGateCore", "WSGateTestSupport"]
         ),
     ]
 )

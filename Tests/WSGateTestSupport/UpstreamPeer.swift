@@ -1,0 +1,114 @@
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+
+/// The server's end of one upstream connection, as a test script drives it.
+public final class UpstreamPeer: Sendable {
+    /// The handshake request the gateway sent.
+    public let request: HTTPRequestHead
+    let handler: FrameCollector
+    private let channel: Channel
+    private let frames: AsyncStream<WebSocketFrame>
+
+    init(channel: Channel, request: HTTPRequestHead) {
+        self.channel = channel
+        self.request = request
+        let (frames, continuation) = AsyncStream.makeStream(of: WebSocketFrame.self)
+        self.frames = frames
+        self.handler = FrameCollector(continuation: continuation)
+    }
+
+    /// Sends one frame (unmasked, as a server does).
+    public func send(_ frame: WebSocketFrame) async throws {
+        try await self.channel.writeAndFlush(frame)
+    }
+
+    /// Sends a complete message.
+    public func send(_ opcode: WebSocketOpcode, _ bytes: [UInt8], fin: Bool = true) async throws {
+        try await self.send(WebSocketFrame(fin: fin, opcode: opcode, data: ByteBuffer(bytes: bytes)))
+    }
+
+    /// Sends a Text message.
+    public func sendText(_ text: String) async throws {
+        try await self.send(.text, Array(text.utf8))
+    }
+
+    /// Sends a Close frame with `code` and `reason`, or an empty one for a `nil` code.
+    public func sendClose(code: UInt16?, reason: String = "") async throws {
+        var payload = ByteBuffer()
+        if let code {
+            payload.writeInteger(code)
+            payload.writeString(reason)
+        }
+        try await self.send(WebSocketFrame(fin: true, opcode: .connectionClose, data: payload))
+    }
+
+    /// Writes bytes as they are, under the frame encoder: for frames no encoder would make.
+    public func sendRaw(_ bytes: [UInt8]) async throws {
+        let buffer = ByteBuffer(bytes: bytes)
+        let channel = self.channel
+        try await channel.eventLoop.flatSubmit {
+            do {
+                let context = try channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+                return context.writeAndFlush(NIOAny(buffer))
+            } catch {
+                return channel.eventLoop.makeFailedFuture(error)
+            }
+        }.get()
+    }
+
+    /// The next frame from the gateway with its payload unmasked, or `nil` once the connection ended.
+    public func receive() async -> WebSocketFrame? {
+        // Every iterator of an AsyncStream draws from the same buffer; calls are never concurrent here.
+        var iterator = self.frames.makeAsyncIterator()
+        let frame = await iterator.next()
+        return frame.map { frame in
+            WebSocketFrame(fin: frame.fin, rsv1: frame.rsv1, opcode: frame.opcode, data: frame.unmaskedData)
+        }
+    }
+
+    /// The next frame that is not a Pong or Ping.
+    public func receiveDataOrClose() async -> WebSocketFrame? {
+        while let frame = await self.receive() {
+            if frame.opcode != .pong && frame.opcode != .ping { return frame }
+        }
+        return nil
+    }
+
+    /// Waits until the gateway closes the TCP connection.
+    public func waitForDisconnect() async {
+        while await self.receive() != nil {}
+    }
+
+    /// Stops reading from the socket, so that the gateway's writes back up.
+    public func stopReading() async throws {
+        try await self.channel.setOption(.autoRead, value: false).get()
+    }
+
+    /// Closes the TCP connection without a closing handshake.
+    public func disconnect() async {
+        try? await self.channel.close()
+    }
+}
+
+/// Hands every frame the gateway sends to the peer's stream.
+final class FrameCollector: ChannelInboundHandler, Sendable {
+    typealias InboundIn = WebSocketFrame
+    private let continuation: AsyncStream<WebSocketFrame>.Continuation
+
+    init(continuation: AsyncStream<WebSocketFrame>.Continuation) {
+        self.continuation = continuation
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        self.continuation.yield(self.unwrapInboundIn(data))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.continuation.finish()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}

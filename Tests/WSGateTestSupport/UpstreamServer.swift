@@ -1,0 +1,114 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import NIOWebSocket
+
+/// A WebSocket server on loopback that does exactly what a test scripts: accept, refuse or
+/// ignore the handshake, then run `script` with a peer for each connection.
+public final class UpstreamServer: Sendable {
+    /// How the server answers the opening handshake.
+    public enum Handshake: Sendable {
+        /// Upgrade, choosing `subprotocol` if given.
+        case accept(subprotocol: String? = nil)
+        /// Answer with this HTTP status instead of 101.
+        case reject(status: Int)
+        /// Take the TCP connection and never answer.
+        case ignore
+    }
+
+    private let channel: Channel
+    private let handshakeRequests = NIOLockedValueBox<[HTTPRequestHead]>([])
+
+    /// The port it listens on, on 127.0.0.1.
+    public var port: Int { self.channel.localAddress?.port ?? 0 }
+
+    /// `ws://127.0.0.1:<port>` (or `wss://` with TLS) followed by `path`.
+    public func url(_ path: String = "/", secure: Bool = false) -> String {
+        "\(secure ? "wss" : "ws")://127.0.0.1:\(self.port)\(path)"
+    }
+
+    /// Every handshake request received so far.
+    public var requests: [HTTPRequestHead] { self.handshakeRequests.withLockedValue { $0 } }
+
+    /// Starts a server; `script` runs once per upgraded connection.
+    public init(
+        handshake: Handshake = .accept(),
+        tls: Bool = false,
+        script: @escaping @Sendable (UpstreamPeer) async throws -> Void = { _ in }
+    ) async throws {
+        let tlsContext = try tls ? NIOSSLContext(configuration: Self.tlsConfiguration()) : nil
+        let requests = self.handshakeRequests
+        self.channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let tlsContext {
+                        try pipeline.addHandler(NIOSSLServerHandler(context: tlsContext))
+                    }
+                    if case .ignore = handshake { return }
+                    let upgrader = NIOWebSocketServerUpgrader(
+                        maxFrameSize: 1 << 26,
+                        automaticErrorHandling: false,
+                        shouldUpgrade: { channel, head in
+                            requests.withLockedValue { $0.append(head) }
+                            guard case .accept(let subprotocol) = handshake else {
+                                return channel.eventLoop.makeSucceededFuture(nil)
+                            }
+                            var headers = HTTPHeaders()
+                            if let subprotocol { headers.add(name: "Sec-WebSocket-Protocol", value: subprotocol) }
+                            return channel.eventLoop.makeSucceededFuture(headers)
+                        },
+                        upgradePipelineHandler: { channel, head in
+                            channel.eventLoop.makeCompletedFuture {
+                                let peer = UpstreamPeer(channel: channel, request: head)
+                                try channel.pipeline.syncOperations.addHandler(peer.handler)
+                                Task { try? await script(peer) }
+                            }
+                        }
+                    )
+                    try pipeline.configureHTTPServerPipeline(
+                        withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in })
+                    )
+                    if case .reject(let status) = handshake {
+                        try pipeline.addHandler(RefusingHandler(status: HTTPResponseStatus(statusCode: status)))
+                    }
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+    }
+
+    /// Stops listening; open connections stay until their peers end them.
+    public func close() async throws {
+        try await self.channel.close()
+    }
+
+    private static func tlsConfiguration() throws -> TLSConfiguration {
+        let certificate = try NIOSSLCertificate(bytes: Array(SelfSignedCertificate.certificatePEM.utf8), format: .pem)
+        let key = try NIOSSLPrivateKey(bytes: Array(SelfSignedCertificate.privateKeyPEM.utf8), format: .pem)
+        return .makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key))
+    }
+}
+
+/// Answers a handshake the server refuses with a fixed status.
+private final class RefusingHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+    let status: HTTPResponseStatus
+
+    init(status: HTTPResponseStatus) {
+        self.status = status
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .end = self.unwrapInboundIn(data) else { return }
+        let head = HTTPResponseHead(version: .http1_1, status: self.status, headers: ["Content-Length": "0", "Connection": "close"])
+        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+}
