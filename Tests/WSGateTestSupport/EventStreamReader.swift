@@ -21,12 +21,52 @@ public struct SSERecord: Sendable, Equatable {
     }
 }
 
+/// Cuts Server-Sent Events text into records.
+public struct SSEParser: Sendable {
+    private var pending = ""
+
+    /// An empty parser.
+    public init() {}
+
+    /// Adds text and returns the records it completes.
+    public mutating func feed(_ text: String) -> [SSERecord] {
+        self.pending += text
+        var records: [SSERecord] = []
+        while let range = self.pending.range(of: "\n\n") {
+            records.append(Self.parse(self.pending[..<range.lowerBound]))
+            self.pending.removeSubrange(..<range.upperBound)
+        }
+        return records
+    }
+
+    private static func parse(_ block: Substring) -> SSERecord {
+        var record = SSERecord()
+        for line in block.split(separator: "\n") {
+            if line.hasPrefix(":") {
+                record.comment = String(line.dropFirst().drop { $0 == " " })
+                continue
+            }
+            let parts = line.split(separator: ":", maxSplits: 1)
+            let value = parts.count > 1 ? String(parts[1].dropFirst(parts[1].hasPrefix(" ") ? 1 : 0)) : ""
+            switch parts.first {
+            case "id": record.id = Int(value)
+            case "event": record.event = value
+            case "data": record.data = value
+            case "retry": record.retry = Int(value)
+            default: break
+            }
+        }
+        return record
+    }
+}
+
 /// Reads an event stream record by record.
 public final class EventStreamReader: @unchecked Sendable {
     // Used by one test task at a time.
     /// The response as it started.
     public let response: ResponseStream
-    private var pending = ""
+    private var parser = SSEParser()
+    private var ready: [SSERecord] = []
 
     /// Wraps an open `GET …/events` response.
     public init(_ response: ResponseStream) {
@@ -35,15 +75,11 @@ public final class EventStreamReader: @unchecked Sendable {
 
     /// The next record, or `nil` when the stream has ended.
     public func next() async throws -> SSERecord? {
-        while true {
-            if let range = self.pending.range(of: "\n\n") {
-                let block = self.pending[..<range.lowerBound]
-                self.pending.removeSubrange(..<range.upperBound)
-                return Self.parse(block)
-            }
+        while self.ready.isEmpty {
             guard let chunk = try await self.response.nextChunk() else { return nil }
-            self.pending += String(buffer: chunk)
+            self.ready = self.parser.feed(String(buffer: chunk))
         }
+        return self.ready.removeFirst()
     }
 
     /// The next record that is not a comment or a `retry` line.
@@ -59,25 +95,5 @@ public final class EventStreamReader: @unchecked Sendable {
         var records: [SSERecord] = []
         while let record = try await self.nextEvent() { records.append(record) }
         return records
-    }
-
-    private static func parse(_ block: Substring) -> SSERecord {
-        var record = SSERecord()
-        for line in block.split(separator: "\n") {
-            if line.hasPrefix(":") {
-                record.comment = String(line.dropFirst()).trimmingPrefix(" ").description
-                continue
-            }
-            let parts = line.split(separator: ":", maxSplits: 1)
-            let value = parts.count > 1 ? String(parts[1].dropFirst(parts[1].hasPrefix(" ") ? 1 : 0)) : ""
-            switch parts.first {
-            case "id": record.id = Int(value)
-            case "event": record.event = value
-            case "data": record.data = value
-            case "retry": record.retry = Int(value)
-            default: break
-            }
-        }
-        return record
     }
 }

@@ -5,8 +5,8 @@ import NIOPosix
 import NIOSSL
 import NIOWebSocket
 
-/// A WebSocket server on loopback that does exactly what a test scripts: accept, refuse or
-/// ignore the handshake, then run `script` with a peer for each connection.
+/// A WebSocket server on loopback that does exactly what a test scripts: it accepts, refuses or
+/// ignores the handshake, and hands each upgraded connection to the test as an ``UpstreamPeer``.
 public final class UpstreamServer: Sendable {
     /// How the server answers the opening handshake.
     public enum Handshake: Sendable {
@@ -20,6 +20,7 @@ public final class UpstreamServer: Sendable {
 
     private let channel: Channel
     private let handshakeRequests = NIOLockedValueBox<[HTTPRequestHead]>([])
+    private let peers: AsyncStream<UpstreamPeer>
 
     /// The port it listens on, on 127.0.0.1.
     public var port: Int { self.channel.localAddress?.port ?? 0 }
@@ -32,14 +33,19 @@ public final class UpstreamServer: Sendable {
     /// Every handshake request received so far.
     public var requests: [HTTPRequestHead] { self.handshakeRequests.withLockedValue { $0 } }
 
-    /// Starts a server; `script` runs once per upgraded connection.
-    public init(
-        handshake: Handshake = .accept(),
-        tls: Bool = false,
-        script: @escaping @Sendable (UpstreamPeer) async throws -> Void = { _ in }
-    ) async throws {
+    /// The next upgraded connection, in the order they were accepted.
+    public func nextPeer() async throws -> UpstreamPeer {
+        var iterator = self.peers.makeAsyncIterator()
+        guard let peer = await iterator.next() else { throw TestFailure("The upstream server has stopped.") }
+        return peer
+    }
+
+    /// Starts a server on a free loopback port.
+    public init(handshake: Handshake = .accept(), tls: Bool = false) async throws {
         let tlsContext = try tls ? NIOSSLContext(configuration: Self.tlsConfiguration()) : nil
         let requests = self.handshakeRequests
+        let (peers, peerContinuation) = AsyncStream.makeStream(of: UpstreamPeer.self)
+        self.peers = peers
         self.channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -65,7 +71,7 @@ public final class UpstreamServer: Sendable {
                             channel.eventLoop.makeCompletedFuture {
                                 let peer = UpstreamPeer(channel: channel, request: head)
                                 try channel.pipeline.syncOperations.addHandler(peer.handler)
-                                Task { try? await script(peer) }
+                                peerContinuation.yield(peer)
                             }
                         }
                     )

@@ -28,6 +28,14 @@ public enum ConnectionEvent: Sendable, Equatable {
         return buffer
     }
 
+    /// The size of the event's payload in bytes.
+    var payloadSize: Int {
+        switch self {
+        case .message(let message): message.payloadSize
+        case .error(let text): text.utf8.count
+        }
+    }
+
     private func estimatedJSONSize(binary: BinaryEncoding) -> Int {
         guard case .message(let message) = self else { return 64 }
         switch (message, binary) {

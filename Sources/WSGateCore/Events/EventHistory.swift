@@ -30,13 +30,34 @@ public struct HistoryLimits: Sendable, Equatable {
 
 /// A connection's numbered events: the recent ones retained, and every live subscriber fed.
 ///
-/// Each event is encoded once as a Server-Sent Events record; all subscribers share its bytes.
-/// Ids count from 1 without holes.
+/// Each event is encoded at most once per binary encoding, when a subscriber first needs it,
+/// as a Server-Sent Events record whose bytes all subscribers share. Ids count from 1 without holes.
 public final class EventHistory: Sendable {
     fileprivate struct Entry {
         var id: Int
         var event: ConnectionEvent
-        var record: ByteBuffer
+        var integerArrayRecord: ByteBuffer?
+        var base64Record: ByteBuffer?
+
+        /// The bytes the entry holds: its payload and the records encoded so far.
+        var size: Int {
+            64 + self.event.payloadSize + (self.integerArrayRecord?.readableBytes ?? 0) + (self.base64Record?.readableBytes ?? 0)
+        }
+
+        /// The record in `encoding`, encoded now if no subscriber needed it before.
+        /// Events without binary payload look the same in both encodings and share one record.
+        mutating func record(_ encoding: BinaryEncoding) -> ByteBuffer {
+            if encoding == .base64, self.event.hasBinaryPayload {
+                if let record = self.base64Record { return record }
+                let record = self.event.serverSentEvent(id: self.id, binary: .base64)
+                self.base64Record = record
+                return record
+            }
+            if let record = self.integerArrayRecord { return record }
+            let record = self.event.serverSentEvent(id: self.id, binary: .integerArray)
+            self.integerArrayRecord = record
+            return record
+        }
     }
 
     fileprivate struct State {
@@ -77,21 +98,11 @@ public final class EventHistory: Sendable {
         let cutOff: [EventSubscription] = self.state.withLockedValue { state in
             guard !state.isFinished else { return [] }
             state.lastEventID += 1
-            let entry = Entry(
-                id: state.lastEventID, event: event,
-                record: event.serverSentEvent(id: state.lastEventID, binary: .integerArray)
-            )
-            lazy var base64Record = event.serverSentEvent(id: entry.id, binary: .base64)
-            let cutOff = state.feedSubscribers { subscriber in
-                subscriber.binaryEncoding == .base64 && event.hasBinaryPayload ? base64Record : entry.record
-            }
+            var entry = Entry(id: state.lastEventID, event: event)
+            let cutOff = state.feedSubscribers { subscriber in entry.record(subscriber.binaryEncoding) }
             state.entries.append(entry)
-            state.retainedBytes += entry.record.readableBytes
-            while state.entries.count > self.limits.maxEvents
-                || (state.retainedBytes > self.limits.maxBytes && state.entries.count > 1)
-            {
-                state.retainedBytes -= state.entries.removeFirst().record.readableBytes
-            }
+            state.retainedBytes += entry.size
+            state.trim(to: self.limits)
             return cutOff
         }
         for subscriber in cutOff { subscriber.runCutOffAction() }
@@ -138,12 +149,12 @@ public final class EventHistory: Sendable {
                 let gap = Self.gapRecord(missed: firstAvailable - 1 - after, firstAvailable: firstAvailable)
                 _ = subscription.enqueue(gap, enforcingLimit: false)
             }
-            for entry in state.entries where entry.id > after {
-                let record =
-                    binaryEncoding == .base64 && entry.event.hasBinaryPayload
-                    ? entry.event.serverSentEvent(id: entry.id, binary: .base64) : entry.record
-                _ = subscription.enqueue(record, enforcingLimit: false)
+            for index in state.entries.indices where state.entries[index].id > after {
+                let sizeBefore = state.entries[index].size
+                _ = subscription.enqueue(state.entries[index].record(binaryEncoding), enforcingLimit: false)
+                state.retainedBytes += state.entries[index].size - sizeBefore
             }
+            state.trim(to: self.limits)
             if state.isFinished {
                 subscription.finish()
             } else {
@@ -165,6 +176,13 @@ public final class EventHistory: Sendable {
 }
 
 extension EventHistory.State {
+    /// Drops the oldest events until the history is within `limits`, keeping at least the newest.
+    fileprivate mutating func trim(to limits: HistoryLimits) {
+        while self.entries.count > limits.maxEvents || (self.retainedBytes > limits.maxBytes && self.entries.count > 1) {
+            self.retainedBytes -= self.entries.removeFirst().size
+        }
+    }
+
     /// Queues each subscriber's record and unsubscribes those it cuts off, returning them.
     fileprivate mutating func feedSubscribers(_ record: (EventSubscription) -> ByteBuffer) -> [EventSubscription] {
         var cutOff: [EventSubscription] = []

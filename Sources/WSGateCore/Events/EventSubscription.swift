@@ -4,17 +4,18 @@ import NIOCore
 /// One subscriber's queue of encoded Server-Sent Events records, filled by the connection's
 /// ``EventHistory`` and drained by one writer that takes everything queued at once.
 ///
-/// A subscriber that stops reading is cut off once more than `unsentLimit` bytes wait for it,
-/// so that it never slows the upstream or the other subscribers; it may resume from history.
+/// A subscriber that stops reading is cut off once more than `unsentLimit` bytes wait for its
+/// writer, so that it never slows the upstream or the other subscribers; it may resume from
+/// history. A record that arrives while nothing waits is always queued, whatever its size, so a
+/// message larger than the limit still reaches a subscriber that keeps up.
 public final class EventSubscription: Sendable {
     /// How the subscriber wants binary payloads.
     public let binaryEncoding: BinaryEncoding
 
     fileprivate struct State {
         var queued: [ByteBuffer] = []
-        /// Bytes queued plus bytes handed to the writer and not yet confirmed written.
-        var unsentBytes = 0
-        var handedOutBytes = 0
+        /// The bytes in `queued`.
+        var queuedBytes = 0
         var isFinished = false
         var isCutOff = false
         var waiter: CheckedContinuation<[ByteBuffer]?, Never>?
@@ -47,12 +48,9 @@ public final class EventSubscription: Sendable {
     }
 
     /// Waits for records and returns every one queued, or `nil` once the stream has ended.
-    /// Calling it again confirms that the previous batch was written.
     public func next() async -> [ByteBuffer]? {
         await withCheckedContinuation { continuation in
             let batch: [ByteBuffer]?? = self.state.withLockedValue { state in
-                state.unsentBytes -= state.handedOutBytes
-                state.handedOutBytes = 0
                 if !state.queued.isEmpty { return .some(state.take()) }
                 if state.isFinished { return .some(nil) }
                 state.waiter = continuation
@@ -75,15 +73,15 @@ public final class EventSubscription: Sendable {
         let (waiter, batch, isCutOff): (CheckedContinuation<[ByteBuffer]?, Never>?, [ByteBuffer]?, Bool) =
             self.state.withLockedValue { state in
                 guard !state.isFinished else { return (nil, nil, false) }
-                state.queued.append(record)
-                state.unsentBytes += record.readableBytes
-                if enforcingLimit, state.unsentBytes > self.unsentLimit {
+                if enforcingLimit, !state.queued.isEmpty, state.queuedBytes + record.readableBytes > self.unsentLimit {
                     state.isCutOff = true
                     state.isFinished = true
                     state.queued = []
                     defer { state.waiter = nil }
                     return (state.waiter, nil, true)
                 }
+                state.queued.append(record)
+                state.queuedBytes += record.readableBytes
                 guard let waiter = state.waiter else { return (nil, nil, false) }
                 state.waiter = nil
                 return (waiter, state.take(), false)
@@ -112,8 +110,10 @@ public final class EventSubscription: Sendable {
 extension EventSubscription.State {
     /// Hands every queued record to the writer.
     fileprivate mutating func take() -> [ByteBuffer] {
-        defer { self.queued = [] }
-        self.handedOutBytes = self.queued.reduce(0) { $0 + $1.readableBytes }
+        defer {
+            self.queued = []
+            self.queuedBytes = 0
+        }
         return self.queued
     }
 }

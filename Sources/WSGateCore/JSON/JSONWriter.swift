@@ -61,7 +61,7 @@ extension ByteBuffer {
     /// Writes the bytes readable in `bytes` as a quoted base64 JSON string.
     public mutating func writeJSONBase64(_ bytes: ByteBuffer) {
         self.writeInteger(UInt8(ascii: "\""))
-        self.writeString(Base64.encode(bytes.readableBytesView))
+        self.writeString(Base64.encode(bytes))
         self.writeInteger(UInt8(ascii: "\""))
     }
 

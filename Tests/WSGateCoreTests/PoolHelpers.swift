@@ -1,0 +1,22 @@
+import Logging
+import NIOCore
+import WSGateCore
+import WSGateTestSupport
+
+/// A pool with the default settings and a quiet logger, closing handshakes cut to 500 ms.
+func makePool(_ configure: (inout PoolSettings) -> Void = { _ in }) -> ConnectionPool {
+    var settings = PoolSettings()
+    settings.closeTimeout = .milliseconds(500)
+    configure(&settings)
+    var logger = Logger(label: "wsgate-core-test")
+    logger.logLevel = .warning
+    return ConnectionPool(settings: settings, logger: logger)
+}
+
+/// Opens a connection through a new pool to `server` and returns it with the server's end.
+func connect(
+    to server: UpstreamServer, config: ConnectionConfig = ConnectionConfig()
+) async throws -> (Connection, UpstreamPeer) {
+    let connection = try await makePool().open(WebSocketURL(server.url()), config: config)
+    return (connection, try await server.nextPeer())
+}

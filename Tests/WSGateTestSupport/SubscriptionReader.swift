@@ -1,0 +1,44 @@
+import NIOCore
+import WSGateCore
+
+/// Reads a core ``EventSubscription`` as Server-Sent Events records, for tests below the HTTP layer.
+public final class SubscriptionReader: @unchecked Sendable {
+    // Used by one test task at a time.
+    private let subscription: EventSubscription
+    private var parser = SSEParser()
+    private var ready: [SSERecord] = []
+
+    /// Reads `subscription`.
+    public init(_ subscription: EventSubscription) {
+        self.subscription = subscription
+    }
+
+    /// Subscribes to `history` from `cursor` and reads the stream; fails if it is already complete.
+    public convenience init(_ history: EventHistory, from cursor: EventCursor = .beginning, binary: BinaryEncoding = .integerArray) throws {
+        guard case .stream(let subscription) = history.subscribe(from: cursor, binaryEncoding: binary) else {
+            throw TestFailure("The history is complete at \(cursor).")
+        }
+        self.init(subscription)
+    }
+
+    /// The next record, or `nil` when the stream has ended.
+    public func next() async -> SSERecord? {
+        while self.ready.isEmpty {
+            guard let batch = await self.subscription.next() else { return nil }
+            for record in batch { self.ready += self.parser.feed(String(buffer: record)) }
+        }
+        return self.ready.removeFirst()
+    }
+
+    /// The `data` of the next record as JSON.
+    public func nextJSON() async -> JSONValue? {
+        await self.next()?.json
+    }
+
+    /// Every remaining record until the stream ends.
+    public func remaining() async -> [SSERecord] {
+        var records: [SSERecord] = []
+        while let record = await self.next() { records.append(record) }
+        return records
+    }
+}
