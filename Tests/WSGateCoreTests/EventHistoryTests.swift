@@ -1,0 +1,118 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import Testing
+import WSGateCore
+import WSGateTestSupport
+
+/// Numbering, retention, cursors and fan-out, without sockets.
+@Suite(.timeLimit(.minutes(1)))
+struct EventHistoryTests {
+    private func history(_ limits: HistoryLimits = HistoryLimits(), texts: ClosedRange<Int>) -> EventHistory {
+        let history = EventHistory(limits: limits)
+        for index in texts { history.append(.message(.text("m\(index)"))) }
+        return history
+    }
+
+    @Test func aFirstSubscriberGetsEverythingRetained() async throws {
+        let history = self.history(texts: 1...3)
+        history.finish()
+        let records = await SubscriptionReader(try #require(self.stream(history, .beginning))).remaining()
+        #expect(records.map(\.id) == [1, 2, 3])
+        #expect(records.map(\.json) == ["m1", "m2", "m3"].map { ["type": "Text", "data": .string($0)] })
+    }
+
+    @Test func aCursorResumesAfterItsEvent() async throws {
+        let history = self.history(texts: 1...5)
+        history.finish()
+        let records = await SubscriptionReader(try #require(self.stream(history, .after(3)))).remaining()
+        #expect(records.map(\.id) == [4, 5])
+    }
+
+    @Test func nowSkipsHistory() async throws {
+        let history = self.history(texts: 1...2)
+        let reader = SubscriptionReader(try #require(self.stream(history, .now)))
+        history.append(.message(.text("new")))
+        history.finish()
+        #expect(await reader.remaining().map(\.id) == [3])
+    }
+
+    @Test func aCursorOlderThanTheHistoryGetsAGapEvent() async throws {
+        let history = self.history(HistoryLimits(maxEvents: 3), texts: 1...10)
+        history.finish()
+        let records = await SubscriptionReader(try #require(self.stream(history, .after(2)))).remaining()
+        #expect(records.first?.event == "gap")
+        #expect(records.first?.json == ["missed": 5, "firstAvailable": 8])
+        #expect(records.dropFirst().map(\.id) == [8, 9, 10])
+    }
+
+    @Test func theByteLimitDropsTheOldest() async throws {
+        let history = EventHistory(limits: HistoryLimits(maxBytes: 1000))
+        for _ in 1...20 { history.append(.message(.text(String(repeating: "x", count: 100)))) }
+        history.finish()
+        let ids = await SubscriptionReader(try #require(self.stream(history, .beginning))).remaining().map(\.id)
+        #expect(ids.count < 20 && ids.count >= 3)
+        #expect(ids.last == 20)
+    }
+
+    @Test func aCursorAtTheEndOfAnEndedHistoryIsComplete() {
+        let history = self.history(texts: 1...2)
+        history.finish()
+        guard case .complete = history.subscribe(from: .after(2), binaryEncoding: .integerArray) else {
+            Issue.record("expected complete")
+            return
+        }
+    }
+
+    @Test func everySubscriberReceivesEveryEventInOrder() async throws {
+        let history = EventHistory(limits: HistoryLimits())
+        let readers = try (0..<3).map { _ in SubscriptionReader(try #require(self.stream(history, .beginning))) }
+        for index in 1...100 { history.append(.message(.binary(ByteBuffer(bytes: [UInt8(index)])))) }
+        history.finish()
+        for reader in readers {
+            let records = await reader.remaining()
+            #expect(records.map(\.id) == Array(1...100))
+            #expect(records.last?.json == ["type": "Binary", "data": [100]])
+        }
+    }
+
+    @Test func base64SubscribersGetBase64AndOthersIntegerArrays() async throws {
+        let history = EventHistory(limits: HistoryLimits())
+        let arrays = SubscriptionReader(try #require(self.stream(history, .beginning)))
+        let base64 = SubscriptionReader(try #require(self.stream(history, .beginning, .base64)))
+        history.append(.message(.ping(ByteBuffer(bytes: [1, 2]))))
+        history.finish()
+        #expect(await arrays.nextJSON() == ["type": "Ping", "data": [1, 2]])
+        #expect(await base64.nextJSON() == ["type": "Ping", "data": "AQI="])
+    }
+
+    @Test func aSubscriberThatFallsBehindIsCutOffWithoutAffectingOthers() async throws {
+        let history = EventHistory(limits: HistoryLimits(subscriberUnsentLimit: 10_000))
+        let slow = try #require(self.stream(history, .beginning))
+        let fast = SubscriptionReader(try #require(self.stream(history, .beginning)))
+        let cutOff = NIOLockedBool()
+        slow.onCutOff { cutOff.set() }
+        for index in 1...200 {
+            history.append(.message(.text(String(repeating: "y", count: 100) + "\(index)")))
+            _ = await fast.next()
+        }
+        history.finish()
+        #expect(cutOff.value)
+        #expect(slow.wasCutOff)
+        #expect(history.subscriberCount == 0)
+        // What the slow subscriber still gets ends well before the last event.
+        var delivered = 0
+        while let batch = await slow.next() { delivered += batch.count }
+        #expect(delivered < 200)
+    }
+
+    private func stream(_ history: EventHistory, _ cursor: EventCursor, _ binary: BinaryEncoding = .integerArray) -> EventSubscription? {
+        if case .stream(let subscription) = history.subscribe(from: cursor, binaryEncoding: binary) { subscription } else { nil }
+    }
+}
+
+/// A flag that can be set from any thread.
+final class NIOLockedBool: Sendable {
+    private let box = NIOLockedValueBox(false)
+    var value: Bool { self.box.withLockedValue { $0 } }
+    func set() { self.box.withLockedValue { $0 = true } }
+}

@@ -1,0 +1,96 @@
+import NIOCore
+import Testing
+import WSGateCore
+import WSGateTestSupport
+
+/// The opening handshake: what the gateway asks for and what it accepts in answer.
+@Suite(.timeLimit(.minutes(1)))
+struct HandshakeTests {
+    private func open(_ url: String, _ configure: (inout ConnectionConfig) -> Void = { _ in }) async throws -> Connection {
+        var config = ConnectionConfig()
+        configure(&config)
+        return try await makePool().open(WebSocketURL(url), config: config)
+    }
+
+    @Test func headersPathAndSubprotocolsReachTheUpstream() async throws {
+        let server = try await UpstreamServer(handshake: .accept(subprotocol: "chat.v2"))
+        let connection = try await self.open(server.url("/room/1?token=a%2Fb")) { config in
+            config.headers = [.init(name: "Authorization", value: "Bearer secret"), .init(name: "X-Trace", value: "42")]
+            config.protocols = ["chat.v1", "chat.v2"]
+        }
+        #expect(connection.subprotocol == "chat.v2")
+        let request = try #require(server.requests.first)
+        #expect(request.uri == "/room/1?token=a%2Fb")
+        #expect(request.headers["Authorization"] == ["Bearer secret"])
+        #expect(request.headers["X-Trace"] == ["42"])
+        #expect(request.headers["Sec-WebSocket-Protocol"] == ["chat.v1, chat.v2"])
+        #expect(request.headers["Host"] == ["127.0.0.1:\(server.port)"])
+    }
+
+    @Test func aHostHeaderFromTheConfigReplacesTheDefault() async throws {
+        let server = try await UpstreamServer()
+        _ = try await self.open(server.url()) { $0.headers = [.init(name: "host", value: "example.org")] }
+        #expect(server.requests.first?.headers["Host"] == ["example.org"])
+    }
+
+    @Test func aSubprotocolThatWasNotOfferedFailsTheHandshake() async throws {
+        let server = try await UpstreamServer(handshake: .accept(subprotocol: "other"))
+        await #expect(throws: UpstreamConnectError.handshakeFailed(status: 101, "The server chose the subprotocol \"other\", which was not offered.")) {
+            try await self.open(server.url()) { $0.protocols = ["chat"] }
+        }
+    }
+
+    @Test func noSubprotocolWhenSomeWereOfferedFailsTheHandshake() async throws {
+        let server = try await UpstreamServer()
+        await #expect(throws: UpstreamConnectError.handshakeFailed(status: 101, "The server chose none of the offered subprotocols.")) {
+            try await self.open(server.url()) { $0.protocols = ["chat"] }
+        }
+    }
+
+    @Test func aRefusedUpgradeReportsTheStatus() async throws {
+        let server = try await UpstreamServer(handshake: .reject(status: 403))
+        await #expect(throws: UpstreamConnectError.handshakeFailed(status: 403, "The server answered 403 Forbidden instead of 101 Switching Protocols.")) {
+            try await self.open(server.url())
+        }
+    }
+
+    @Test func aSilentServerTimesOut() async throws {
+        let server = try await UpstreamServer(handshake: .ignore)
+        let start = ContinuousClock.now
+        await #expect(throws: UpstreamConnectError.timedOut(milliseconds: 300)) {
+            try await self.open(server.url()) { $0.connectTimeoutMilliseconds = 300 }
+        }
+        #expect(ContinuousClock.now - start < .seconds(3))
+    }
+
+    @Test func aRefusedTCPConnectionFailsToConnect() async throws {
+        let server = try await UpstreamServer()
+        let url = server.url()
+        try await server.close()
+        await #expect {
+            try await self.open(url)
+        } throws: { error in
+            if case .connectFailed? = error as? UpstreamConnectError { true } else { false }
+        }
+    }
+
+    @Test func anUntrustedCertificateFailsTLS() async throws {
+        let server = try await UpstreamServer(tls: true)
+        await #expect {
+            try await self.open(server.url(secure: true))
+        } throws: { error in
+            if case .tlsFailed? = error as? UpstreamConnectError { true } else { false }
+        }
+    }
+
+    @Test func thePoolRefusesConnectionsPastItsLimit() async throws {
+        let server = try await UpstreamServer()
+        let pool = makePool { $0.maxConnections = 1 }
+        let first = try await pool.open(WebSocketURL(server.url()), config: ConnectionConfig())
+        await #expect(throws: PoolError.capacityExhausted(limit: 1)) {
+            try await pool.open(WebSocketURL(server.url()), config: ConnectionConfig())
+        }
+        _ = await first.close(nil)
+        _ = try await pool.open(WebSocketURL(server.url()), config: ConnectionConfig())
+    }
+}
