@@ -97,9 +97,10 @@ extension APIError {
     private init(send error: SendError) {
         switch error {
         case .connectionClosed(let frame):
+            // "code" names the error, so the close frame's code and reason travel as "close".
             var extra: [String: JSONValue] = [:]
             if let frame {
-                extra = ["code": .integer(Int(frame.code)), "reason": .string(frame.reason)]
+                extra = ["close": ["code": .integer(Int(frame.code)), "reason": .string(frame.reason)]]
             }
             self.init(.conflict, "connection_closed", "The connection is closing or closed; nothing more can be sent.", extra: extra)
         case .writeBufferFull(let queued, let limit):

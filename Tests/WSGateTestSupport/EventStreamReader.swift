@@ -15,6 +15,15 @@ public struct SSERecord: Sendable, Equatable {
     /// The `retry` field.
     public var retry: Int?
 
+    /// Creates a record with the given fields.
+    public init(id: Int? = nil, event: String? = nil, data: String? = nil, comment: String? = nil, retry: Int? = nil) {
+        self.id = id
+        self.event = event
+        self.data = data
+        self.comment = comment
+        self.retry = retry
+    }
+
     /// `data` parsed as JSON.
     public var json: JSONValue? {
         self.data.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }

@@ -1,0 +1,86 @@
+import NIOCore
+import NIOWebSocket
+import Testing
+import WSGateCore
+import WSGateServer
+import WSGateTestSupport
+
+/// `DELETE /connections/<id>`.
+@Suite(.timeLimit(.minutes(1)))
+struct DeleteEndpointTests {
+    @Test func aCleanCloseEndsEveryStreamAfterTheCloseEvent() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway { client, _ in
+            let id = try await client.connect(server.url())
+            let peer = try await server.nextPeer()
+            let events = try await client.events(id)
+            let upstream = Task { () -> WebSocketFrame? in
+                let close = await peer.receive()
+                try await peer.sendClose(code: 1000, reason: "ok")
+                await peer.disconnect()
+                return close
+            }
+            let response = try await client.request(.DELETE, "/connections/\(id)")
+            #expect(response.status == 200)
+            #expect(response.json == ["id": .string(id), "code": 1000, "reason": "Disconnected by client", "clean": true])
+            var close = try await upstream.value?.data ?? ByteBuffer()
+            #expect(close.readInteger(as: UInt16.self) == 1000)
+            #expect(close.readString(length: close.readableBytes) == "Disconnected by client")
+            #expect(try await events.remainingEvents().map(\.json) == [["type": "Close", "data": ["code": 1000, "reason": "ok"]]])
+            #expect(try await client.request(.GET, "/connections").json == ["connections": []])
+            #expect(try await client.request(.GET, "/connections/\(id)").json["state"] == "closed")
+        }
+    }
+
+    @Test func aCodeAndReasonCanBeGiven() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway { client, _ in
+            let id = try await client.connect(server.url())
+            let peer = try await server.nextPeer()
+            let upstream = Task { () -> WebSocketFrame? in
+                let close = await peer.receive()
+                try await peer.sendClose(code: 4001)
+                return close
+            }
+            let response = try await client.request(.DELETE, "/connections/\(id)?code=4001&reason=moving%20on")
+            #expect(response.json["code"] == 4001)
+            #expect(response.json["reason"] == "moving on")
+            var close = try await upstream.value?.data ?? ByteBuffer()
+            #expect(close.readInteger(as: UInt16.self) == 4001)
+        }
+    }
+
+    @Test func anUnansweredCloseIsNotClean() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway { client, _ in
+            let id = try await client.connect(server.url())
+            _ = try await server.nextPeer()
+            let start = ContinuousClock.now
+            let response = try await client.request(.DELETE, "/connections/\(id)")
+            #expect(response.status == 200)
+            #expect(response.json["clean"] == false)
+            #expect(ContinuousClock.now - start >= .milliseconds(450))
+            let events = try await client.events(id).remainingEvents()
+            #expect(events.count == 1)
+            #expect(events.first?.json == "WebSocket protocol error: the server did not answer the Close within 500 ms")
+        }
+    }
+
+    @Test(arguments: ["?code=1005", "?code=abc", "?code=999", "?reason=" + String(repeating: "r", count: 124)])
+    func invalidCloseParametersAre400(query: String) async throws {
+        let server = try await UpstreamServer()
+        try await withGateway { client, _ in
+            let id = try await client.connect(server.url())
+            let response = try await client.request(.DELETE, "/connections/\(id)\(query)")
+            #expect(response.status == 400)
+        }
+    }
+
+    @Test func anUnknownIdIs404() async throws {
+        try await withGateway { client, _ in
+            let response = try await client.request(.DELETE, "/connections/unknown")
+            #expect(response.status == 404)
+            #expect(response.errorCode == "not_found")
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import NIOCore
+import Testing
+import WSGateCore
+import WSGateServer
+import WSGateTestSupport
+
+/// `GET /connections/<id>/events`.
+@Suite(.timeLimit(.minutes(1)))
+struct EventsEndpointTests {
+    @Test func theStreamHasTheSSEHeadersAndARetryLine() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway { client, _ in
+            let id = try await client.connect(server.url())
+            let events = try await client.events(id)
+            #expect(events.response.status == 200)
+            #expect(events.response.headers["Content-Type"] == ["text/event-stream"])
+            #expect(events.response.headers["Cache-Control"] == ["no-cache"])
+            #expect(events.response.headers["X-Accel-Buffering"] == ["no"])
+            #expect(try await events.next() == SSERecord(retry: 3000))
+            events.response.close()
+        }
+    }
+
+    @Test func messagesBeforeTheFirstSubscriberAreReplayed() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway { client, _ in
+            let id = try await client.connect(server.url())
+            let peer = try await server.nextPeer()
+            try await peer.sendText("early 1")
+            try await peer.send(.binary, [1, 2])
+            try await peer.sendClose(code: 1000, reason: "bye")
+            await peer.waitForDisconnect()
+            let events = try await client.events(id)
+            let records = try await events.remainingEvents()
+            #expect(records.map(\.id) == [1, 2, 3])
+            #expect(records.map(\.json) == [
+                ["type": "Text", "data": "early 1"], ["type": "Binary", "data": [1, 2]],
+                ["type": "Close", "data": ["code": 1000, "reason": "bye"]],
+            ])
+        }
+    }
+
+    @Test func lastEventIDResumesByHeaderAndByQuery() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway { client, _ in
+            let id = try await client.connect(server.url())
+            let peer = try await server.nextPeer()
+            for index in 1...5 { try await peer.sendText("m\(index)") }
+            await peer.disconnect()
+            let byHeader = try await client.events(id, headers: [("Last-Event-ID", "3")])
+            #expect(try await byHeader.remainingEvents().map(\.id) == [4, 5, 6])
+            let byQuery = try await client.events(id, query: "?lastEventId=4")
+            #expect(try await byQuery.remainingEvents().map(\.id) == [5, 6])
+        }
+    }
+
+    @Test func fromNowSkipsHistory() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway { client, _ in
+            let id = try await client.connect(server.url())
+            let peer = try await server.nextPeer()
+            try await peer.sendText("old")
+            let first = try await client.events(id)
+            #expect(try await first.nextEvent()?.id == 1)
+            let events = try await client.events(id, query: "?from=now")
+            try await peer.sendText("new")
+            let record = try await events.nextEvent()
+            #expect(record?.id == 2)
+            #expect(record?.json == ["type": "Text", "data": "new"])
+            events.response.close()
+            first.response.close()
+        }
+    }
+
+    @Test func aCursorOlderThanHistoryGetsAGap() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway(.testing { $0.pool.history.maxEvents = 2 }) { client, _ in
+            let id = try await client.connect(server.url())
+            let peer = try await server.nextPeer()
+            for index in 1...6 { try await peer.sendText("m\(index)") }
+            await peer.disconnect()
+            _ = try await client.events(id).remainingEvents()
+            let records = try await client.events(id, headers: [("Last-Event-ID", "1")]).remainingEvents()
+            #expect(records.first?.event == "gap")
+            #expect(records.first?.json == ["missed": 4, "firstAvailable": 6])
+            #expect(records.dropFirst().map(\.id) == [6, 7])
+        }
+    }
+
+    @Test func base64ModeEncodesBinaryPayloads() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway { client, _ in
+            let id = try await client.connect(server.url())
+            let peer = try await server.nextPeer()
+            try await peer.send(.binary, [0, 255])
+            try await peer.send(.ping, [1])
+            let events = try await client.events(id, query: "?binary=base64")
+            #expect(try await events.nextEvent()?.json == ["type": "Binary", "data": "AP8="])
+            #expect(try await events.nextEvent()?.json == ["type": "Ping", "data": "AQ=="])
+            events.response.close()
+        }
+    }
+
+    @Test func threeSubscribersEachGetEverything() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway { client, _ in
+            let id = try await client.connect(server.url())
+            let peer = try await server.nextPeer()
+            let subscribers = try await [client.events(id), client.events(id), client.events(id)]
+            for index in 1...50 { try await peer.sendText("message \(index)") }
+            try await peer.sendClose(code: 1000)
+            let expected = (1...50).map { JSONValue.object(["type": "Text", "data": .string("message \($0)")]) }
+                + [["type": "Close", "data": ["code": 1000, "reason": ""]]]
+            try await withThrowingTaskGroup(of: [SSERecord].self) { group in
+                for subscriber in subscribers { group.addTask { try await subscriber.remainingEvents() } }
+                for try await records in group {
+                    #expect(records.map(\.id) == Array(1...51))
+                    #expect(records.map(\.json) == expected)
+                }
+            }
+        }
+    }
+
+    @Test func aSlowSubscriberIsCutOffWhileAFastOneKeepsEverything() async throws {
+        let server = try await UpstreamServer()
+        let configuration = GatewayConfiguration.testing { $0.pool.history.subscriberUnsentLimit = 256 * 1024 }
+        try await withGateway(configuration) { client, _ in
+            let id = try await client.connect(server.url())
+            let peer = try await server.nextPeer()
+            let slow = try await client.events(id)
+            try await slow.response.channel.setOption(.autoRead, value: false).get()
+            let fast = try await client.events(id)
+            let payload = String(repeating: "p", count: 16 * 1024)
+            let count = 400
+            let fastReader = Task { try await fast.remainingEvents() }
+            for index in 1...count { try await peer.sendText("\(index) \(payload)") }
+            try await peer.sendClose(code: 1000)
+            let records = try await fastReader.value
+            #expect(records.map(\.id) == Array(1...(count + 1)))
+            #expect(records.dropLast().enumerated().allSatisfy { index, record in record.json?["data"] == .string("\(index + 1) \(payload)") })
+            // The slow subscriber's HTTP connection was closed: reading it again ends before all events.
+            try await slow.response.channel.setOption(.autoRead, value: true).get()
+            let slowRecords = try? await slow.remainingEvents()
+            #expect((slowRecords?.count ?? 0) < count + 1)
+        }
+    }
+
+    @Test func aCursorAtTheFinalEventIs204AndTheIdIs404AfterRetention() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway(.testing { $0.pool.endedRetention = .milliseconds(300) }) { client, _ in
+            let id = try await client.connect(server.url())
+            let peer = try await server.nextPeer()
+            try await peer.sendClose(code: 1000)
+            let records = try await client.events(id).remainingEvents()
+            #expect(records.count == 1)
+            let atEnd = try await client.request(.GET, "/connections/\(id)/events", headers: [("Last-Event-ID", "1")])
+            #expect(atEnd.status == 204)
+            // The id is forgotten by a timer: poll until it is, and check it was not before 300 ms.
+            let ended = ContinuousClock.now
+            var gone = try await client.request(.GET, "/connections/\(id)")
+            while gone.status == 200, ContinuousClock.now - ended < .seconds(5) {
+                try await Task.sleep(for: .milliseconds(50))
+                gone = try await client.request(.GET, "/connections/\(id)")
+            }
+            #expect(ContinuousClock.now - ended >= .milliseconds(250))
+            #expect(gone.status == 404)
+            #expect(gone.errorCode == "not_found")
+            #expect(try await client.request(.GET, "/connections/\(id)/events").status == 404)
+        }
+    }
+
+    @Test(arguments: ["?lastEventId=x", "?lastEventId=-1", "?from=later", "?binary=hex"])
+    func badCursorsAre400(query: String) async throws {
+        let server = try await UpstreamServer()
+        try await withGateway { client, _ in
+            let id = try await client.connect(server.url())
+            let response = try await client.request(.GET, "/connections/\(id)/events\(query)")
+            #expect(response.status == 400)
+            #expect(response.errorCode == "invalid_request")
+        }
+    }
+
+    @Test func idleStreamsGetKeepaliveComments() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway(.testing { $0.keepaliveInterval = .milliseconds(100) }) { client, _ in
+            let id = try await client.connect(server.url())
+            let events = try await client.events(id)
+            _ = try await events.next()
+            #expect(try await events.next() == SSERecord(comment: "keepalive"))
+            events.response.close()
+        }
+    }
+}

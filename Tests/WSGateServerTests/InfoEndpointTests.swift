@@ -1,0 +1,55 @@
+import Testing
+import WSGateCore
+import WSGateServer
+import WSGateTestSupport
+
+/// `GET /connections`, `GET /connections/<id>`, `/healthz`, `/readyz` and unknown paths.
+@Suite(.timeLimit(.minutes(1)))
+struct InfoEndpointTests {
+    @Test func aConnectionDescribesItsTraffic() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway { client, _ in
+            let id = try await client.connect(server.url())
+            let peer = try await server.nextPeer()
+            let events = try await client.events(id)
+            #expect(try await client.send(id, #""four""#).status == 204)
+            _ = await peer.receive()
+            try await peer.send(.binary, [1, 2, 3])
+            _ = try await events.nextEvent()
+            let info = try await client.request(.GET, "/connections/\(id)").json
+            #expect(info["id"] == .string(id))
+            #expect(info["url"] == .string(server.url()))
+            #expect(info["protocol"] == .null)
+            #expect(info["state"] == "open")
+            #expect(info["messagesIn"] == 1 && info["bytesIn"] == 3)
+            #expect(info["messagesOut"] == 1 && info["bytesOut"] == 4)
+            #expect(info["subscribers"] == 1)
+            #expect(info["lastEventId"] == 1)
+            guard case .string(let created)? = info["createdAt"], case .string(let active)? = info["lastActiveAt"] else {
+                Issue.record("timestamps missing")
+                return
+            }
+            #expect(created.hasSuffix("Z") && active >= created)
+            let list = try await client.request(.GET, "/connections").json
+            #expect(list["connections"].map { if case .array(let items) = $0 { items.count } else { 0 } } == 1)
+            events.response.close()
+        }
+    }
+
+    @Test func healthAndReadiness() async throws {
+        try await withGateway { client, _ in
+            let health = try await client.request(.GET, "/healthz")
+            let readiness = try await client.request(.GET, "/readyz")
+            #expect(health.json == ["status": "ok"])
+            #expect(readiness.json == ["status": "ready"])
+        }
+    }
+
+    @Test func anUnknownPathIs404InJSON() async throws {
+        try await withGateway { client, _ in
+            let response = try await client.request(.GET, "/nothing/here")
+            #expect(response.status == 404)
+            #expect(response.errorCode == "not_found")
+        }
+    }
+}
