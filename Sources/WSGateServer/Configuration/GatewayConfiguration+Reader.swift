@@ -1,9 +1,23 @@
 import Configuration
+import SystemPackage
 import Logging
 import NIOCore
 import WSGateCore
 
 extension GatewayConfiguration {
+    /// Loads the configuration: the embedded defaults, then the YAML `file` if given, then the
+    /// `WSGATE_…` variables of `environment` (a key's path in upper snake case: `limits.maxConnections`
+    /// is `WSGATE_LIMITS_MAX_CONNECTIONS`); each later source wins.
+    public static func load(file: String?, environment: [String: String]) async throws -> GatewayConfiguration {
+        var providers: [any ConfigProvider] = [
+            EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "wsgate")
+        ]
+        if let file {
+            providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(file)))
+        }
+        return try GatewayConfiguration(reader: ConfigReader(providers: providers))
+    }
+
     /// Reads the configuration from `reader` (a YAML file, `WSGATE_…` environment variables),
     /// starting from the embedded defaults. A present but malformed value is an error, never ignored.
     public init(reader: ConfigReader) throws {

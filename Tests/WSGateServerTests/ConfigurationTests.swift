@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+import WSGateCore
+import WSGateServer
+
+/// The config file, environment overrides and their validation.
+@Suite struct ConfigurationTests {
+    private static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    private func writeConfig(_ yaml: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("wsgate-\(UUID()).yaml").path
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func theShippedConfigFileStatesTheEmbeddedDefaults() async throws {
+        let path = Self.repositoryRoot.appendingPathComponent("config/wsgate.yaml").path
+        let loaded = try await GatewayConfiguration.load(file: path, environment: [:])
+        #expect(loaded == GatewayConfiguration())
+        #expect(loaded.host == "127.0.0.1" && loaded.port == 8787)
+    }
+
+    @Test func theFileOverridesDefaultsAndTheEnvironmentOverridesTheFile() async throws {
+        let path = try self.writeConfig("""
+            listen: 127.0.0.1:9000
+            logLevel: debug
+            limits:
+              maxConnections: 50
+            history:
+              maxEvents: 10
+            security:
+              allowedOrigins: [http://localhost:3000]
+            connection:
+              maxMessageSize: none
+              connectTimeoutMs: 2000
+              protocols: [chat]
+            """)
+        let configuration = try await GatewayConfiguration.load(
+            file: path,
+            environment: [
+                "WSGATE_LIMITS_MAX_CONNECTIONS": "70", "WSGATE_CONNECTION_MAX_FRAME_SIZE": "none",
+                "WSGATE_SECURITY_ALLOWED_HOSTS": "a.lan,b.lan", "UNRELATED": "1",
+            ]
+        )
+        #expect(configuration.port == 9000)
+        #expect(configuration.logLevel == .debug)
+        #expect(configuration.pool.maxConnections == 70)
+        #expect(configuration.pool.history.maxEvents == 10)
+        #expect(configuration.allowedOrigins == ["http://localhost:3000"])
+        #expect(configuration.allowedHosts == ["a.lan", "b.lan"])
+        #expect(configuration.connectionDefaults.maxMessageSize == nil)
+        #expect(configuration.connectionDefaults.maxFrameSize == nil)
+        #expect(configuration.connectionDefaults.connectTimeoutMilliseconds == 2000)
+        #expect(configuration.connectionDefaults.protocols == ["chat"])
+    }
+
+    @Test(arguments: [
+        ["WSGATE_LIMITS_MAX_CONNECTIONS": "many"], ["WSGATE_LISTEN": "nowhere"], ["WSGATE_LOG_LEVEL": "loud"],
+        ["WSGATE_CONNECTION_MAX_MESSAGE_SIZE": "0"], ["WSGATE_KEEPALIVE_SECONDS": "0"],
+        ["WSGATE_CONNECTION_WRITE_BUFFER_SIZE": "10", "WSGATE_CONNECTION_MAX_WRITE_BUFFER_SIZE": "10"],
+    ])
+    func malformedValuesAreErrorsNotDefaults(environment: [String: String]) async {
+        await #expect(throws: InvalidInputError.self) {
+            try await GatewayConfiguration.load(file: nil, environment: environment)
+        }
+    }
+
+    @Test func aMissingFileIsAnError() async {
+        await #expect(throws: (any Error).self) {
+            try await GatewayConfiguration.load(file: "/nonexistent/wsgate.yaml", environment: [:])
+        }
+    }
+}
