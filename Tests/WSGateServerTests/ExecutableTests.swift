@@ -1,0 +1,74 @@
+import Foundation
+import NIOWebSocket
+import Testing
+import WSGateCore
+import WSGateTestSupport
+
+/// The built `wsgate` binary: readiness, shutdown on SIGTERM, and the systemd unit.
+@Suite(.timeLimit(.minutes(1)))
+struct ExecutableTests {
+    private static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test func sigtermClosesUpstreamsDeliversTheCloseAndExitsCleanly() async throws {
+        let notify = try NotifySocket()
+        defer { notify.close() }
+        let server = try await UpstreamServer()
+        let gateway = try GatewayProcess(
+            arguments: ["--listen", "127.0.0.1:0", "--log-level", "warning"], environment: ["NOTIFY_SOCKET": notify.path]
+        )
+        let ready = try await notify.next()
+        #expect(ready.hasPrefix("READY=1\n"))
+        let port = try #require(ready.split(separator: ":").last.flatMap { Int($0) })
+        let client = GatewayClient(port: port)
+
+        let id = try await client.connect(server.url())
+        let peer = try await server.nextPeer()
+        let streams = try await [client.events(id), client.events(id)]
+        try await peer.sendText("before shutdown")
+        for stream in streams { #expect(try await stream.nextEvent()?.id == 1) }
+
+        let start = ContinuousClock.now
+        gateway.terminate()
+        #expect(try await notify.next() == "STOPPING=1")
+        let close = await peer.receiveDataOrClose()
+        #expect(close?.opcode == .connectionClose)
+        var payload = close?.data
+        #expect(payload?.readInteger(as: UInt16.self) == 1001)
+        #expect(payload.flatMap { $0.getString(at: $0.readerIndex, length: $0.readableBytes) } == "Going Away")
+        try await peer.sendClose(code: 1001, reason: "Going Away")
+        for stream in streams {
+            let rest = try await stream.remainingEvents()
+            #expect(rest.map(\.json) == [["type": "Close", "data": ["code": 1001, "reason": "Going Away"]]])
+        }
+        #expect(await gateway.exitStatus() == 0)
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
+
+    @Test func theSystemdUnitVerifies() async throws {
+        let binary = try GatewayProcess.executable.path
+        let unit = try String(contentsOf: Self.repositoryRoot.appendingPathComponent("deploy/wsgate.service"), encoding: .utf8)
+            .replacingOccurrences(of: "/usr/local/bin/wsgate", with: binary)
+            .replacingOccurrences(of: "/usr/local/etc/wsgate/wsgate.yaml", with: Self.repositoryRoot.appendingPathComponent("config/wsgate.yaml").path)
+        for directive in ["Type=notify", "DynamicUser=yes", "ProtectSystem=strict", "ProtectHome=yes", "NoNewPrivileges=yes",
+                          "PrivateTmp=yes", "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX", "LimitNOFILE=65536", "Restart=on-failure"] {
+            #expect(unit.contains(directive + "\n"), "missing \(directive)")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("unit-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("wsgate.service").path
+        try unit.write(toFile: path, atomically: true, encoding: .utf8)
+
+        let verify = Process()
+        verify.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        verify.arguments = ["systemd-analyze", "verify", path]
+        let errors = Pipe()
+        verify.standardError = errors
+        verify.standardOutput = errors
+        try verify.run()
+        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        verify.waitUntilExit()
+        #expect(verify.terminationStatus == 0, "systemd-analyze is needed: .ci/run installs it")
+        #expect(output.isEmpty, "systemd-analyze verify: \(output)")
+    }
+}

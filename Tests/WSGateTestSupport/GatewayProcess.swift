@@ -1,0 +1,54 @@
+import Foundation
+
+/// The built `wsgate` executable, run as a child process.
+public final class GatewayProcess: Sendable {
+    /// The directory holding the package's built products.
+    public static var binaryDirectory: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    }
+
+    /// The built executable: the one `swift build` or `swift test` put beside the test bundle.
+    public static var executable: URL {
+        get throws {
+            for directory in [binaryDirectory, binaryDirectory.deletingLastPathComponent()] {
+                let candidate = directory.appendingPathComponent("wsgate")
+                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            }
+            throw TestFailure("No built wsgate executable beside \(binaryDirectory.path); run `swift build` first.")
+        }
+    }
+
+    private let process: Process
+    private let exit: AsyncStream<Int32>
+
+    /// Starts `wsgate` with `arguments` and extra `environment` variables; its output goes to stderr.
+    public init(arguments: [String], environment: [String: String]) throws {
+        self.process = Process()
+        self.process.executableURL = try Self.executable
+        self.process.arguments = arguments
+        self.process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        self.process.standardOutput = FileHandle.standardError
+        let (exit, continuation) = AsyncStream.makeStream(of: Int32.self)
+        self.exit = exit
+        self.process.terminationHandler = { process in
+            continuation.yield(process.terminationStatus)
+            continuation.finish()
+        }
+        try self.process.run()
+    }
+
+    /// Sends SIGTERM, as systemd does to stop the service.
+    public func terminate() {
+        self.process.terminate()
+    }
+
+    /// Waits for the process to exit and returns its status.
+    public func exitStatus() async -> Int32? {
+        var iterator = self.exit.makeAsyncIterator()
+        return await iterator.next()
+    }
+
+    deinit {
+        if self.process.isRunning { self.process.interrupt() }
+    }
+}
