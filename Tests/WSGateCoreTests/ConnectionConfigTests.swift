@@ -42,7 +42,8 @@ import WSGateCore
         ["headers": ["Upgrade": "h2c"]], ["headers": ["Sec-WebSocket-Key": "x"]], ["headers": ["Connection": "close"]],
         ["headers": ["Sec-WebSocket-Version": "8"]], ["headers": ["Sec-WebSocket-Extensions": "x"]],
         ["headers": ["Bad Name": "x"]], ["headers": ["X-A": "line\r\nbreak"]], ["headers": ["X-A": 1]], ["headers": [["X-A"]]],
-        ["protocols": "chat"], ["protocols": ["a b"]], ["protocols": ["chat", "chat"]], ["protocols": [""]],
+        ["maxMessageSize": .integer(ConnectionConfig.largestMessage + 1)], ["maxFrameSize": .integer(Int.max)],
+        ["connectTimeoutMs": .integer(Int.max)], ["protocols": "chat"], ["protocols": ["a b"]], ["protocols": ["chat", "chat"]], ["protocols": [""]],
     ])
     func refusesInvalidConfigs(_ json: JSONValue) {
         #expect(throws: InvalidInputError.self) { try self.parse(json) }

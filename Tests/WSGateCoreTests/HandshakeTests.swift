@@ -83,6 +83,31 @@ struct HandshakeTests {
         }
     }
 
+    @Test func shutdownClosesEveryConnectionWithGoingAwayWithinItsTimeout() async throws {
+        let server = try await UpstreamServer()
+        let pool = makePool { $0.closeTimeout = .seconds(30) }
+        let silent = try await pool.open(WebSocketURL(server.url()), config: ConnectionConfig())
+        let silentPeer = try await server.nextPeer()
+        let polite = try await pool.open(WebSocketURL(server.url()), config: ConnectionConfig())
+        let politePeer = try await server.nextPeer()
+        let answer = Task {
+            let close = await politePeer.receive()
+            try await politePeer.sendClose(code: 1001, reason: "Going Away")
+            return close
+        }
+        let start = ContinuousClock.now
+        await pool.shutdown(answerTimeout: .milliseconds(300))
+        #expect(ContinuousClock.now - start < .seconds(3))
+        var payload = try await answer.value?.data ?? ByteBuffer()
+        #expect(payload.readInteger(as: UInt16.self) == 1001)
+        #expect(try await polite.ended.get().isClean)
+        #expect(try await silent.ended.get().isClean == false)
+        #expect(await silentPeer.receive()?.opcode == .connectionClose)
+        await #expect(throws: PoolError.shuttingDown) {
+            try await pool.open(WebSocketURL(server.url()), config: ConnectionConfig())
+        }
+    }
+
     @Test func thePoolRefusesConnectionsPastItsLimit() async throws {
         let server = try await UpstreamServer()
         let pool = makePool { $0.maxConnections = 1 }

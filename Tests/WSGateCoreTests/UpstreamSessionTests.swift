@@ -112,6 +112,18 @@ struct UpstreamSessionTests {
         #expect(await events.nextJSON() == "Space limit exceeded: Message too long: 70000000 > 1000")
     }
 
+    @Test func underNoneAnAbsurdFrameLengthMeetsTheGatewaysCeilingNotACrash() async throws {
+        var config = ConnectionConfig()
+        config.maxFrameSize = nil
+        config.maxMessageSize = nil
+        let server = try await UpstreamServer()
+        let (connection, peer) = try await connect(to: server, config: config)
+        let events = try SubscriptionReader(connection.history)
+        try await peer.sendRaw([0x82, 127, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+        #expect(await self.closeCode(from: peer) == 1009)
+        #expect(await events.nextJSON() == .string("Space limit exceeded: Message too long: \(UInt64.max) > \(ConnectionConfig.largestMessage)"))
+    }
+
     @Test func noneLiftsTheLimitsPastTheirDefaults() async throws {
         var config = ConnectionConfig()
         config.maxFrameSize = nil

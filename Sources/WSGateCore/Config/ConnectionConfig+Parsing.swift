@@ -33,10 +33,12 @@ extension ConnectionConfig {
             config.maxWriteBufferSize = try Self.limit(value, key: "maxWriteBufferSize", default: defaults.maxWriteBufferSize)
         }
         if let value = fields["maxMessageSize"] {
-            config.maxMessageSize = try Self.limit(value, key: "maxMessageSize", default: defaults.maxMessageSize)
+            config.maxMessageSize = try Self.limit(
+                value, key: "maxMessageSize", default: defaults.maxMessageSize, maximum: Self.largestMessage
+            )
         }
         if let value = fields["maxFrameSize"] {
-            config.maxFrameSize = try Self.limit(value, key: "maxFrameSize", default: defaults.maxFrameSize)
+            config.maxFrameSize = try Self.limit(value, key: "maxFrameSize", default: defaults.maxFrameSize, maximum: Self.largestMessage)
         }
         if let value = fields["acceptUnmaskedFrames"] {
             switch value {
@@ -47,7 +49,8 @@ extension ConnectionConfig {
         }
         if let value = fields["connectTimeoutMs"] {
             config.connectTimeoutMilliseconds =
-                try Self.size(value, key: "connectTimeoutMs", minimum: 1) ?? defaults.connectTimeoutMilliseconds
+                try Self.size(value, key: "connectTimeoutMs", minimum: 1, maximum: Self.longestConnectTimeout)
+                ?? defaults.connectTimeoutMilliseconds
         }
         try config.validate()
         return config
@@ -62,25 +65,30 @@ extension ConnectionConfig {
         }
     }
 
-    /// A non-negative integer at least `minimum`, or `nil` for JSON `null`.
-    private static func size(_ value: JSONValue, key: String, minimum: Int) throws(InvalidInputError) -> Int? {
+    /// An integer from `minimum` to `maximum`, or `nil` for JSON `null`.
+    private static func size(
+        _ value: JSONValue, key: String, minimum: Int, maximum: Int = .max
+    ) throws(InvalidInputError) -> Int? {
         switch value {
         case .null:
             return nil
-        case .integer(let number) where number >= minimum:
+        case .integer(let number) where (minimum...maximum).contains(number):
             return number
         default:
-            throw InvalidInputError("\"\(key)\" must be an integer of at least \(minimum).")
+            throw InvalidInputError(
+                "\"\(key)\" must be an integer of at least \(minimum)\(maximum == .max ? "" : " and at most \(maximum)")."
+            )
         }
     }
 
-    /// A size limit: a positive integer, `"none"` for no limit, or `null` for the default.
-    private static func limit(_ value: JSONValue, key: String, default defaultValue: Int?) throws(InvalidInputError) -> Int? {
+    /// A size limit: an integer from 1 to `maximum`, `"none"` for no limit, or `null` for the default.
+    private static func limit(
+        _ value: JSONValue, key: String, default defaultValue: Int?, maximum: Int = .max
+    ) throws(InvalidInputError) -> Int? {
         switch value {
         case .null: return defaultValue
         case .string("none"): return nil
-        case .integer(let number) where number >= 1: return number
-        default: throw InvalidInputError("\"\(key)\" must be a positive integer, \"none\" or null.")
+        default: return try self.size(value, key: key, minimum: 1, maximum: maximum)
         }
     }
 

@@ -11,9 +11,9 @@ public struct ConnectionConfig: Sendable, Equatable {
     public var writeBufferSize = 128 * 1024
     /// The most bytes queued for the socket and not yet written; `nil` is unlimited.
     public var maxWriteBufferSize: Int? = nil
-    /// The largest incoming message payload; `nil` is unlimited.
+    /// The largest incoming message payload; `nil` is no limit but ``largestMessage``.
     public var maxMessageSize: Int? = 64 << 20
-    /// The largest incoming frame payload; `nil` is unlimited.
+    /// The largest incoming frame payload; `nil` is no limit but ``largestMessage``.
     public var maxFrameSize: Int? = 16 << 20
     /// Accepted for compatibility with tungstenite, where it only affects the server role:
     /// a client must reject masked frames and never sees unmasked ones refused, so it changes nothing here.
@@ -23,6 +23,20 @@ public struct ConnectionConfig: Sendable, Equatable {
 
     /// tungstenite's defaults, with a 10 s connect timeout.
     public init() {}
+
+    /// The gateway's own ceiling on an incoming frame or message, which `"none"` does not lift:
+    /// each message becomes one Server-Sent Events record in one buffer, and as JSON (up to six
+    /// bytes per byte for escaped text) it must stay below a `ByteBuffer`'s 4 GiB.
+    public static let largestMessage = 512 << 20
+
+    /// The longest connect timeout accepted, in milliseconds (one hour).
+    public static let longestConnectTimeout = 3_600_000
+
+    /// The frame limit in force: `maxFrameSize`, within ``largestMessage``.
+    var effectiveMaxFrameSize: Int { min(self.maxFrameSize ?? Self.largestMessage, Self.largestMessage) }
+
+    /// The message limit in force: `maxMessageSize`, within ``largestMessage``.
+    var effectiveMaxMessageSize: Int { min(self.maxMessageSize ?? Self.largestMessage, Self.largestMessage) }
 
     /// One handshake header.
     public struct HeaderField: Sendable, Equatable {

@@ -72,12 +72,13 @@ public final class Connection: Sendable {
         try await written.futureResult.get()
     }
 
-    /// Starts the closing handshake with `frame` (unless it has started) and waits for the end.
-    public func close(_ frame: CloseFrame?) async -> CloseOutcome {
+    /// Starts the closing handshake with `frame` (unless it has started) and waits for the end,
+    /// at most `timeout` (if given and shorter than the pool's) for the upstream's answer.
+    public func close(_ frame: CloseFrame?, timeout: TimeAmount? = nil) async -> CloseOutcome {
         if let upstream = self.state.withLockedValue({ $0.upstream }) {
             self.markClosing()
             upstream.session.eventLoop.execute {
-                upstream.session.value.close(frame)
+                upstream.session.value.close(frame, timeout: timeout)
             }
         }
         return (try? await self.ended.get()) ?? CloseOutcome()

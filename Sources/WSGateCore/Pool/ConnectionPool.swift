@@ -37,6 +37,9 @@ public final class ConnectionPool: Sendable {
         var isShuttingDown = false
     }
 
+    /// The Close sent to every upstream when the gateway stops.
+    private static let goingAway = CloseFrame(code: CloseFrame.goingAway, reason: "Going Away")
+
     private let settings: PoolSettings
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
@@ -89,22 +92,25 @@ public final class ConnectionPool: Sendable {
         }
         connection.ended.whenComplete { _ in self.retire(connection) }
         if !accepted {
-            _ = await connection.close(CloseFrame(code: CloseFrame.goingAway, reason: "Going Away"))
+            _ = await connection.close(Self.goingAway)
             throw PoolError.shuttingDown
         }
         return connection
     }
 
     /// Stops taking connections, closes every open one with 1001 "Going Away" and waits until
-    /// they have ended, their final events delivered to the histories.
-    public func shutdown() async {
+    /// they have ended, their final events delivered to the histories. An upstream gets at most
+    /// `answerTimeout` to answer, so that a stopping service stays within systemd's patience.
+    public func shutdown(answerTimeout: TimeAmount = .seconds(3)) async {
         let connections = self.state.withLockedValue { state in
             state.isShuttingDown = true
             return Array(state.connections.values)
         }
         await withTaskGroup(of: Void.self) { group in
             for connection in connections {
-                group.addTask { _ = await connection.close(CloseFrame(code: CloseFrame.goingAway, reason: "Going Away")) }
+                group.addTask {
+                    _ = await connection.close(Self.goingAway, timeout: answerTimeout)
+                }
             }
         }
     }

@@ -4,13 +4,13 @@ import NIOWebSocket
 /// Cuts the upstream byte stream into WebSocket frames.
 ///
 /// NIO's own decoder would do, but it reports an oversized frame without its size and
-/// preconditions its limit to `UInt32.max`; this one checks `maxFrameSize` on the frame header,
+/// preconditions its limit to `UInt32.max`; this one checks the limit on the frame header,
 /// before any payload is buffered, and reports tungstenite's error.
 struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
     typealias InboundOut = WebSocketFrame
 
-    /// The largest frame payload accepted; `nil` for no limit.
-    let maxFrameSize: Int?
+    /// The largest frame payload accepted.
+    let maxFrameSize: Int
 
     mutating func decode(buffer: inout ByteBuffer) throws -> WebSocketFrame? {
         guard let (first, second) = buffer.getMultipleIntegers(at: buffer.readerIndex, as: (UInt8, UInt8).self) else {
@@ -24,15 +24,13 @@ struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
             headerLength = 4
         } else if payloadLength == 127 {
             guard let extended = buffer.getInteger(at: buffer.readerIndex + 2, as: UInt64.self) else { return nil }
-            guard extended >> 63 == 0 else {
-                throw SessionFailure.protocolViolation("Frame length has its most significant bit set")
-            }
             payloadLength = extended
             headerLength = 10
         }
         let isMasked = second & 0x80 != 0
-        if let maxFrameSize, payloadLength > UInt64(maxFrameSize) {
-            throw SessionFailure.tooLong(size: Int(payloadLength), limit: maxFrameSize)
+        // Checked before any arithmetic on the length, which may be as large as 2^64 - 1.
+        guard payloadLength <= UInt64(self.maxFrameSize) else {
+            throw SessionFailure.tooLong(size: payloadLength, limit: self.maxFrameSize)
         }
         let maskLength = isMasked ? 4 : 0
         let frameLength = headerLength + maskLength + Int(payloadLength)

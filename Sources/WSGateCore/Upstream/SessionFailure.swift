@@ -10,7 +10,7 @@ struct SessionFailure: Error, Equatable {
         SessionFailure(closeCode: CloseFrame.protocolError, description: "WebSocket protocol error: \(detail)")
     }
 
-    static func tooLong(size: Int, limit: Int) -> SessionFailure {
+    static func tooLong(size: some BinaryInteger, limit: Int) -> SessionFailure {
         SessionFailure(
             closeCode: CloseFrame.messageTooBig,
             description: "Space limit exceeded: Message too long: \(size) > \(limit)"

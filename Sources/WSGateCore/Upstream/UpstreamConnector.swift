@@ -95,7 +95,7 @@ enum UpstreamConnector {
             httpHandlers: [requestEncoder, responseDecoder],
             makeWebSocketHandlers: { _ in
                 [
-                    ByteToMessageHandler(FrameDecoder(maxFrameSize: config.maxFrameSize)),
+                    ByteToMessageHandler(FrameDecoder(maxFrameSize: config.effectiveMaxFrameSize)),
                     WebSocketFrameEncoder(),
                     session,
                 ]

@@ -25,7 +25,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private let config: ConnectionConfig
-    private let closeTimeout: TimeAmount
+    private var closeTimeout: TimeAmount
     private let observer: any SessionObserver
     private var context: ChannelHandlerContext?
     private var state = State.open
@@ -36,6 +36,9 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     private var closeTimer: Scheduled<Void>?
     /// Bytes handed to the channel whose write has not completed yet.
     private var queuedBytes = 0
+    /// Bytes written to the channel but not flushed yet.
+    private var unflushedBytes = 0
+    private var isFlushScheduled = false
 
     init(config: ConnectionConfig, closeTimeout: TimeAmount, observer: any SessionObserver) {
         self.config = config
@@ -49,8 +52,11 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: Sending
 
-    /// Writes `messages` in order, coalescing them up to `writeBufferSize` between flushes, and
-    /// completes `promise` once the last one is written to the socket.
+    /// Writes `messages` in order and completes `promise` once the last one is written to the socket.
+    ///
+    /// Frames are coalesced up to `writeBufferSize` between flushes: within this batch, and with
+    /// the sends that arrive in the same event-loop tick, since the flush that ends a batch waits
+    /// for the tasks already queued on the loop. With `writeBufferSize` 0 each frame is flushed.
     func send(_ messages: [Message], promise: EventLoopPromise<Void>?) {
         guard let context, self.state == .open else {
             promise?.fail(SendError.connectionClosed(self.outcome.received ?? self.outcome.sent))
@@ -62,7 +68,6 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
             promise?.fail(SendError.writeBufferFull(queued: self.queuedBytes, limit: limit))
             return
         }
-        var unflushedBytes = 0
         for (index, (message, frame)) in zip(messages, frames).enumerated() {
             let size = Self.wireSize(of: frame)
             let isLast = index == frames.count - 1
@@ -73,10 +78,11 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
             written.futureResult.cascade(to: writePromise)
             context.write(self.wrapOutboundOut(frame), promise: written)
             self.observer.sessionSent(bytes: message.payloadSize)
-            unflushedBytes += size
-            if isLast || unflushedBytes >= self.config.writeBufferSize {
-                context.flush()
-                unflushedBytes = 0
+            self.unflushedBytes += size
+            if self.unflushedBytes >= self.config.writeBufferSize {
+                self.flush(context: context)
+            } else if isLast {
+                self.scheduleFlush(context: context)
             }
             if case .close(let closeFrame) = message {
                 self.outcome.sent = closeFrame
@@ -89,9 +95,26 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// Starts the closing handshake with `frame` unless it has started already.
-    func close(_ frame: CloseFrame?) {
+    private func flush(context: ChannelHandlerContext) {
+        self.unflushedBytes = 0
+        context.flush()
+    }
+
+    /// Flushes after the tasks already queued on the event loop, which may add more frames.
+    private func scheduleFlush(context: ChannelHandlerContext) {
+        guard !self.isFlushScheduled else { return }
+        self.isFlushScheduled = true
+        context.eventLoop.assumeIsolated().execute {
+            self.isFlushScheduled = false
+            if self.unflushedBytes > 0 { self.flush(context: context) }
+        }
+    }
+
+    /// Starts the closing handshake with `frame` unless it has started already; `timeout`, if
+    /// shorter, replaces the configured wait for the upstream's answer.
+    func close(_ frame: CloseFrame?, timeout: TimeAmount? = nil) {
         guard self.state == .open else { return }
+        if let timeout { self.closeTimeout = min(self.closeTimeout, timeout) }
         self.send([.close(frame)], promise: nil)
     }
 
@@ -163,7 +186,8 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func checkMessageSize(_ size: Int) throws(SessionFailure) {
-        if let limit = self.config.maxMessageSize, size > limit {
+        let limit = self.config.effectiveMaxMessageSize
+        if size > limit {
             throw .tooLong(size: size, limit: limit)
         }
     }

@@ -25,19 +25,21 @@ extension GatewayConfiguration {
         let values = ScalarReader(reader: reader)
         if let listen = values.string("listen") { try self.setListenAddress(listen) }
         if let level = values.string("logLevel") { try self.setLogLevel(level) }
-        self.pool.maxConnections = try values.int("limits.maxConnections", minimum: 1) ?? self.pool.maxConnections
-        self.maxRequestBodySize = try values.int("limits.maxRequestBodySize", minimum: 1) ?? self.maxRequestBodySize
-        if let milliseconds = try values.int("limits.closeTimeoutMs", minimum: 1) {
+        let hour = 3600
+        self.pool.maxConnections = try values.int("limits.maxConnections", in: 1...1_000_000) ?? self.pool.maxConnections
+        // A body is collected into one buffer, which holds less than 4 GiB.
+        self.maxRequestBodySize = try values.int("limits.maxRequestBodySize", in: 1...(1 << 30)) ?? self.maxRequestBodySize
+        if let milliseconds = try values.int("limits.closeTimeoutMs", in: 1...(hour * 1000)) {
             self.pool.closeTimeout = .milliseconds(Int64(milliseconds))
         }
-        if let seconds = try values.int("limits.endedRetentionSeconds", minimum: 0) {
+        if let seconds = try values.int("limits.endedRetentionSeconds", in: 0...(24 * hour)) {
             self.pool.endedRetention = .seconds(Int64(seconds))
         }
-        self.pool.history.maxEvents = try values.int("history.maxEvents", minimum: 1) ?? self.pool.history.maxEvents
-        self.pool.history.maxBytes = try values.int("history.maxBytes", minimum: 1) ?? self.pool.history.maxBytes
+        self.pool.history.maxEvents = try values.int("history.maxEvents", in: 1...1_000_000) ?? self.pool.history.maxEvents
+        self.pool.history.maxBytes = try values.int("history.maxBytes", in: 1...(1 << 32)) ?? self.pool.history.maxBytes
         self.pool.history.subscriberUnsentLimit =
-            try values.int("history.subscriberBufferBytes", minimum: 1) ?? self.pool.history.subscriberUnsentLimit
-        if let seconds = try values.int("keepaliveSeconds", minimum: 1) {
+            try values.int("history.subscriberBufferBytes", in: 1...(1 << 32)) ?? self.pool.history.subscriberUnsentLimit
+        if let seconds = try values.int("keepaliveSeconds", in: 1...hour) {
             self.keepaliveInterval = .seconds(seconds)
         }
         self.allowedHosts = reader.stringArray(forKey: "security.allowedHosts") ?? self.allowedHosts
@@ -54,10 +56,10 @@ private struct ScalarReader {
         self.reader.string(forKey: ConfigKey(key))
     }
 
-    func int(_ key: String, minimum: Int) throws -> Int? {
+    func int(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let text = self.string(key) else { return nil }
-        guard let value = Int(text), value >= minimum else {
-            throw InvalidInputError("\(key) must be an integer of at least \(minimum), not \"\(text)\".")
+        guard let value = Int(text), range.contains(value) else {
+            throw InvalidInputError("\(key) must be an integer from \(range.lowerBound) to \(range.upperBound), not \"\(text)\".")
         }
         return value
     }
