@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// `wsgate-bench`: measures a gateway through its HTTP API against a direct WebSocket client,
+/// with an upstream server of its own on loopback. Build and run it in release mode:
+///
+///     swift run -c release wsgate-bench
+@main
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wsgate-bench",
+        abstract: "Throughput, latency, fan-out, connection and memory benchmarks of wsgate against a direct WebSocket client."
+    )
+
+    @Option(help: "Measure the gateway already listening on this port instead of spawning one per scenario.")
+    var port: Int?
+
+    @Option(help: "The wsgate executable to spawn (default: the one beside this binary).")
+    var gateway: String?
+
+    @Option(help: "Messages per throughput run of 64-byte messages.")
+    var smallMessages = 200_000
+
+    @Option(help: "Messages per throughput run of 64 KiB messages.")
+    var largeMessages = 4_000
+
+    @Option(help: "Messages in the latency run (sent at 2000/s).")
+    var latencyMessages = 10_000
+
+    @Option(help: "Messages flooded to the fan-out subscribers.")
+    var fanOutMessages = 20_000
+
+    @Option(help: "Bridged connections in the connection run.")
+    var connections = 10_000
+
+    @Option(help: "Scenarios to run, comma-separated: throughput, latency, fanout, connections, stalled.")
+    var scenarios = "throughput,latency,fanout,connections,stalled"
+
+    func run() async throws {
+        FileDescriptorLimit.raise(to: 200_000)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+        let upstream = try await BenchUpstream(group: group)
+        let selected = Set(self.scenarios.split(separator: ",").map(String.init))
+        var results: [ScenarioResult] = []
+
+        func withGateway<T>(_ body: (BenchHTTPClient, GatewayUnderTest) async throws -> T) async throws -> T {
+            let gateway: GatewayUnderTest
+            if let port = self.port {
+                gateway = GatewayUnderTest(port: port)
+            } else {
+                gateway = try await GatewayUnderTest(spawning: self.gateway ?? GatewayUnderTest.siblingExecutable, group: group)
+            }
+            defer { gateway.stop() }
+            return try await body(BenchHTTPClient(host: "127.0.0.1:\(gateway.port)", port: gateway.port, group: group), gateway)
+        }
+
+        var singleSubscriberRate: Double?
+        if selected.contains("throughput") {
+            for scenario in [ThroughputScenario(count: self.smallMessages, size: 64), ThroughputScenario(count: self.largeMessages, size: 64 * 1024)] {
+                let direct = try await scenario.runDirect(port: upstream.port, group: group)
+                let bridged = try await withGateway { client, _ in try await scenario.runGateway(client, upstream: upstream) }
+                if scenario.size == 64 { singleSubscriberRate = bridged }
+                let megabytes = { (rate: Double) in rate * Double(scenario.size) / 1e6 }
+                results.append(ScenarioResult(
+                    scenario: scenario.name,
+                    measurements: [
+                        Measurement(name: "messages", value: bridged, unit: "msg/s", reference: direct, referenceName: "direct",
+                                    meetsTarget: bridged >= 0.25 * direct, target: "≥ 25 % of direct"),
+                        Measurement(name: "bytes", value: megabytes(bridged), unit: "MB/s", reference: megabytes(direct), referenceName: "direct"),
+                    ],
+                    verified: "\(scenario.count) messages: ids 1…\(scenario.count + 1) contiguous, every payload byte, the final Close"
+                ))
+            }
+        }
+        if selected.contains("latency") {
+            let scenario = LatencyScenario(count: self.latencyMessages, rate: 2000)
+            let direct = try await scenario.runDirect(port: upstream.port, group: group)
+            let bridged = try await withGateway { client, _ in try await scenario.runGateway(client, upstream: upstream) }
+            var measurements: [Measurement] = []
+            for (label, fraction) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("max", 1.0)] {
+                let value = bridged.percentile(fraction) * 1000
+                let reference = direct.percentile(fraction) * 1000
+                measurements.append(Measurement(
+                    name: label, value: value, unit: "ms", reference: reference, referenceName: "direct",
+                    meetsTarget: label == "p99" ? value <= 2.5 * reference : nil, target: label == "p99" ? "≤ 2.5 × direct" : nil
+                ))
+            }
+            results.append(ScenarioResult(
+                scenario: scenario.name, measurements: measurements,
+                verified: "\(scenario.count) messages, each echoed exactly once"
+            ))
+        }
+        if selected.contains("fanout") {
+            let scenario = FanOutScenario(subscribers: 100, count: self.fanOutMessages)
+            let rate = try await withGateway { client, _ in try await scenario.run(client, upstream: upstream) }
+            results.append(ScenarioResult(
+                scenario: scenario.name,
+                measurements: [
+                    Measurement(name: "deliveries", value: rate, unit: "deliveries/s", reference: singleSubscriberRate,
+                                referenceName: "1-subscriber msg/s", meetsTarget: singleSubscriberRate.map { rate >= 2 * $0 },
+                                target: "≥ 2 × 1-subscriber throughput")
+                ],
+                verified: "\(scenario.subscribers) subscribers × \(scenario.count) messages: ids contiguous, payloads intact, Close"
+            ))
+        }
+        if selected.contains("connections") {
+            let scenario = ConnectionsScenario(count: self.connections)
+            let (setups, bytesPerConnection) = try await withGateway { client, gateway in
+                try await scenario.run(client, upstream: upstream, gateway: gateway)
+            }
+            var measurements = [
+                Measurement(name: "setups", value: setups, unit: "setups/s", meetsTarget: setups >= 2500, target: "≥ 2500/s")
+            ]
+            if let bytesPerConnection {
+                let kibibytes = bytesPerConnection / 1024
+                measurements.append(Measurement(name: "rss per connection", value: kibibytes, unit: "KiB", meetsTarget: kibibytes <= 24, target: "≤ 24 KiB"))
+            }
+            results.append(ScenarioResult(
+                scenario: scenario.name, measurements: measurements,
+                verified: "\(scenario.count) connections opened (201) each with a 200 event stream held open"
+            ))
+        }
+        if selected.contains("stalled") {
+            let scenario = StalledSubscriberScenario(duration: .seconds(5))
+            let (growth, received, wasCutOff) = try await withGateway { client, gateway in
+                try await scenario.run(client, upstream: upstream, gateway: gateway)
+            }
+            var measurements = [Measurement(name: "events to the reader", value: Double(received), unit: "events")]
+            if let growth {
+                let mebibytes = Double(growth) / Double(1 << 20)
+                measurements.append(Measurement(name: "peak rss growth", value: mebibytes, unit: "MiB", meetsTarget: mebibytes < 64, target: "bounded (< 64 MiB)"))
+            }
+            measurements.append(Measurement(name: "stalled cut off", value: wasCutOff ? 1 : 0, unit: "", meetsTarget: wasCutOff, target: "cut off"))
+            results.append(ScenarioResult(scenario: scenario.name, measurements: measurements, verified: "5 s of streaming with one subscriber stalled"))
+        }
+
+        print("")
+        Report.printTable(results)
+        print("")
+        for result in results { Report.printJSONLine(result) }
+        try await upstream.close()
+        try await group.shutdownGracefully()
+    }
+}
+
+/// The process's open-file limit.
+enum FileDescriptorLimit {
+    /// Raises the soft limit towards `wanted`, within the hard limit (and the hard limit too when allowed).
+    static func raise(to wanted: rlim_t) {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        if limit.rlim_max < wanted {
+            var raised = rlimit(rlim_cur: wanted, rlim_max: wanted)
+            if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &raised) == 0 { return }
+        }
+        limit.rlim_cur = min(wanted, limit.rlim_max)
+        setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+    }
+}

@@ -1,0 +1,200 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The gateway's HTTP API as the benchmark drives it: one-shot requests, keep-alive senders and
+/// event streams whose records are handled on the event loop, without a hop per record.
+struct BenchHTTPClient: Sendable {
+    let host: String
+    let port: Int
+    let group: EventLoopGroup
+
+    /// A response, collected.
+    struct Response {
+        var status: Int
+        var body: ByteBuffer
+    }
+
+    /// Sends one request on a new connection and collects the response.
+    func request(_ method: HTTPMethod, _ path: String, contentType: String? = nil, body: String? = nil) async throws -> Response {
+        let promise = self.group.next().makePromise(of: Response.self)
+        let collector = ResponseCollector(promise: promise)
+        let channel = try await self.connect(handler: collector)
+        channel.writeAndFlush(Self.request(method, path, host: self.host, contentType: contentType, body: body), body: body, promise: nil)
+        defer { channel.close(promise: nil) }
+        return try await promise.futureResult.get()
+    }
+
+    /// `POST /connections` for `url`; returns the connection id.
+    func openConnection(_ url: String) async throws -> String {
+        let response = try await self.request(.POST, "/connections", contentType: "application/json", body: #"{"url":"\#(url)"}"#)
+        let text = String(buffer: response.body)
+        guard response.status == 201, let idStart = text.range(of: #""id":""#)?.upperBound,
+            let idEnd = text[idStart...].firstIndex(of: "\"")
+        else {
+            throw BenchError("POST /connections answered \(response.status): \(text)")
+        }
+        return String(text[idStart..<idEnd])
+    }
+
+    /// Opens `GET path` and calls `onRecord` on the event loop for each record; `ended` completes
+    /// when the stream ends. Returns once the response head arrived, with the channel.
+    func openEventStream(
+        _ path: String, onRecord: @escaping (ByteBuffer) -> Void
+    ) async throws -> (channel: Channel, ended: EventLoopFuture<Void>) {
+        let eventLoop = self.group.next()
+        let head = eventLoop.makePromise(of: Int.self)
+        let ended = eventLoop.makePromise(of: Void.self)
+        let reader = EventStreamHandler(head: head, ended: ended, onRecord: onRecord)
+        let channel = try await self.connect(handler: reader, on: eventLoop)
+        channel.writeAndFlush(Self.request(.GET, path, host: self.host), body: nil, promise: nil)
+        let status = try await head.futureResult.get()
+        guard status == 200 else { throw BenchError("GET \(path) answered \(status)") }
+        return (channel, ended.futureResult)
+    }
+
+    /// Opens a keep-alive connection for `POST …/send` requests, written without waiting for answers.
+    func sender(path: String) async throws -> PipelinedSender {
+        let counter = AnswerCounter()
+        let channel = try await self.connect(handler: counter)
+        return PipelinedSender(channel: channel, path: path, host: self.host)
+    }
+
+    private func connect(handler: ChannelHandler & Sendable, on eventLoop: EventLoop? = nil) async throws -> Channel {
+        try await ClientBootstrap(group: eventLoop ?? self.group.next())
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+            .connect(host: self.host, port: self.port)
+            .get()
+    }
+
+    fileprivate static func request(
+        _ method: HTTPMethod, _ path: String, host: String, contentType: String? = nil, body: String? = nil
+    ) -> HTTPClientRequestPart {
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
+        head.headers.add(name: "Host", value: host)
+        if let contentType { head.headers.add(name: "Content-Type", value: contentType) }
+        head.headers.add(name: "Content-Length", value: "\(body?.utf8.count ?? 0)")
+        return .head(head)
+    }
+}
+
+extension Channel {
+    /// Writes a whole request: head, body and end.
+    fileprivate func writeAndFlush(_ head: HTTPClientRequestPart, body: String?, promise: EventLoopPromise<Void>?) {
+        self.write(head, promise: nil)
+        if let body { self.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: body))), promise: nil) }
+        self.writeAndFlush(HTTPClientRequestPart.end(nil), promise: promise)
+    }
+}
+
+/// Sends `POST …/send` requests on one keep-alive connection without waiting for each answer
+/// (HTTP/1.1 pipelining; the gateway answers in order).
+final class PipelinedSender: Sendable {
+    let channel: Channel
+    private let path: String
+    private let host: String
+
+    fileprivate init(channel: Channel, path: String, host: String) {
+        self.channel = channel
+        self.path = path
+        self.host = host
+    }
+
+    /// Sends `text` as a `text/plain` message. Call on the channel's event loop or any thread.
+    func send(_ text: String) {
+        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: self.path)
+        head.headers.add(name: "Host", value: self.host)
+        head.headers.add(name: "Content-Type", value: "text/plain")
+        head.headers.add(name: "Content-Length", value: "\(text.utf8.count)")
+        self.channel.write(HTTPClientRequestPart.head(head), promise: nil)
+        self.channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: text))), promise: nil)
+        self.channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+    }
+}
+
+/// Collects one response.
+private final class ResponseCollector: ChannelInboundHandler, Sendable {
+    typealias InboundIn = HTTPClientResponsePart
+    private let promise: EventLoopPromise<BenchHTTPClient.Response>
+    private let state = NIOLockedValueBox((status: 0, body: ByteBuffer()))
+
+    init(promise: EventLoopPromise<BenchHTTPClient.Response>) {
+        self.promise = promise
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch self.unwrapInboundIn(data) {
+        case .head(let head): self.state.withLockedValue { $0.status = Int(head.status.code) }
+        case .body(var chunk): self.state.withLockedValue { _ = $0.body.writeBuffer(&chunk) }
+        case .end:
+            let (status, body) = self.state.withLockedValue { $0 }
+            self.promise.succeed(.init(status: status, body: body))
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.promise.fail(BenchError("The connection closed before the response ended."))
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        self.promise.fail(error)
+        context.close(promise: nil)
+    }
+}
+
+/// Counts answers to pipelined sends and fails loudly on any that is not 204.
+private final class AnswerCounter: ChannelInboundHandler, Sendable {
+    typealias InboundIn = HTTPClientResponsePart
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head(let head) = self.unwrapInboundIn(data), head.status != .noContent {
+            print("send answered \(head.status.code)")
+        }
+    }
+}
+
+/// Reads an event stream, handing each record to a callback on the event loop.
+private final class EventStreamHandler: ChannelInboundHandler, @unchecked Sendable {
+    // Confined to its channel's event loop.
+    typealias InboundIn = HTTPClientResponsePart
+    private let head: EventLoopPromise<Int>
+    private let ended: EventLoopPromise<Void>
+    private let onRecord: (ByteBuffer) -> Void
+    private var scanner = SSERecordScanner()
+
+    init(head: EventLoopPromise<Int>, ended: EventLoopPromise<Void>, onRecord: @escaping (ByteBuffer) -> Void) {
+        self.head = head
+        self.ended = ended
+        self.onRecord = onRecord
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch self.unwrapInboundIn(data) {
+        case .head(let head): self.head.succeed(Int(head.status.code))
+        case .body(let chunk): self.scanner.feed(chunk, onRecord: self.onRecord)
+        case .end: self.ended.succeed(())
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.head.fail(BenchError("The event stream closed before its head."))
+        self.ended.succeed(())
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}
+
+/// A benchmark failure: what was wrong.
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

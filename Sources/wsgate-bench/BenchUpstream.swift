@@ -1,0 +1,172 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// The benchmark's own upstream WebSocket server on loopback. What it does depends on the path:
+///
+/// - `/flood?count=N&size=S`: once it receives the Text `go`, sends N Text messages of S bytes
+///   as fast as the socket takes them (message i is ``BenchPayload/text(index:size:)``), then Close 1000.
+/// - `/stream?size=S`: once it receives `go`, sends Text messages of S bytes as fast as the
+///   socket takes them, until the peer closes.
+/// - `/echo`: sends every Text and Binary message back.
+/// - `/idle`: answers Pings and Close, sends nothing.
+final class BenchUpstream: Sendable {
+    private let channel: Channel
+
+    /// The port on 127.0.0.1.
+    var port: Int { self.channel.localAddress?.port ?? 0 }
+
+    /// `ws://127.0.0.1:<port><path>`.
+    func url(_ path: String) -> String { "ws://127.0.0.1:\(self.port)\(path)" }
+
+    init(group: EventLoopGroup) async throws {
+        self.channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 4096)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                let upgrader = NIOWebSocketServerUpgrader(
+                    maxFrameSize: 1 << 24,
+                    automaticErrorHandling: false,
+                    shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
+                    upgradePipelineHandler: { channel, head in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(UpstreamBehaviour(target: head.uri))
+                        }
+                    }
+                )
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                        withServerUpgrade: (upgraders: [upgrader], completionHandler: { _ in })
+                    )
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+    }
+
+    func close() async throws {
+        try await self.channel.close()
+    }
+}
+
+/// The payloads the benchmark sends, so that receivers can check every byte.
+enum BenchPayload {
+    /// Message `index` of `size` bytes: its index in 10 digits, then filler up to the size.
+    static func text(index: Int, size: Int) -> String {
+        let digits = String(index)
+        let number = String(repeating: "0", count: max(0, 10 - digits.count)) + digits
+        return String((number + String(repeating: "x", count: max(0, size - number.count))).prefix(size))
+    }
+}
+
+/// One upstream connection's behaviour, chosen by the request target.
+private final class UpstreamBehaviour: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private enum Mode {
+        case flood(count: Int, size: Int)
+        case stream(size: Int)
+        case echo
+        case idle
+    }
+
+    private let mode: Mode
+    private var isStarted = false
+    private var sent = 0
+    private var isClosing = false
+    private var payload = ByteBuffer()
+
+    init(target: String) {
+        let query = Dictionary(
+            target.split(separator: "?").dropFirst().first?.split(separator: "&").compactMap { pair -> (String, Int)? in
+                let parts = pair.split(separator: "=")
+                guard parts.count == 2, let value = Int(parts[1]) else { return nil }
+                return (String(parts[0]), value)
+            } ?? [],
+            uniquingKeysWith: { $1 }
+        )
+        if target.hasPrefix("/flood") {
+            self.mode = .flood(count: query["count"] ?? 1000, size: query["size"] ?? 64)
+        } else if target.hasPrefix("/stream") {
+            self.mode = .stream(size: query["size"] ?? 64)
+        } else if target.hasPrefix("/echo") {
+            self.mode = .echo
+        } else {
+            self.mode = .idle
+        }
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if case .stream(let size) = self.mode {
+            self.payload = ByteBuffer(string: String(repeating: "s", count: size))
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        self.writeMore(context: context)
+    }
+
+    /// Writes messages while the channel is writable.
+    private func writeMore(context: ChannelHandlerContext) {
+        guard self.isStarted, !self.isClosing else { return }
+        switch self.mode {
+        case .flood(let count, let size):
+            while context.channel.isWritable && self.sent < count {
+                self.sent += 1
+                let text = BenchPayload.text(index: self.sent, size: size)
+                context.write(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text))), promise: nil)
+            }
+            if self.sent == count {
+                self.isClosing = true
+                var code = ByteBuffer()
+                code.writeInteger(UInt16(1000))
+                context.write(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: code)), promise: nil)
+            }
+            context.flush()
+        case .stream:
+            while context.channel.isWritable {
+                context.write(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: self.payload)), promise: nil)
+            }
+            context.flush()
+        case .echo, .idle:
+            break
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = self.unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text, .binary:
+            switch self.mode {
+            case .echo:
+                context.writeAndFlush(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: frame.opcode, data: frame.unmaskedData)), promise: nil)
+            case .flood, .stream:
+                if !self.isStarted {
+                    self.isStarted = true
+                    self.writeMore(context: context)
+                }
+            case .idle:
+                break
+            }
+        case .ping:
+            context.writeAndFlush(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)), promise: nil)
+        case .connectionClose:
+            if !self.isClosing {
+                self.isClosing = true
+                context.writeAndFlush(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: frame.unmaskedData)))
+                    .assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+            } else {
+                context.close(promise: nil)
+            }
+        default:
+            break
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,53 @@
+import NIOCore
+
+/// Cuts a Server-Sent Events byte stream into records without copying more than it must.
+struct SSERecordScanner {
+    private var pending = ByteBuffer()
+
+    /// Adds `chunk` and calls `onRecord` with each complete record, without its blank line.
+    mutating func feed(_ chunk: ByteBuffer, onRecord: (ByteBuffer) -> Void) {
+        var chunk = chunk
+        if self.pending.readableBytes == 0 {
+            Self.scan(&chunk, onRecord: onRecord)
+            if chunk.readableBytes > 0 { self.pending = chunk }
+        } else {
+            self.pending.writeBuffer(&chunk)
+            Self.scan(&self.pending, onRecord: onRecord)
+            self.pending.discardReadBytes()
+        }
+    }
+
+    private static func scan(_ buffer: inout ByteBuffer, onRecord: (ByteBuffer) -> Void) {
+        while let end = buffer.readableBytesView.firstRange(of: [UInt8(ascii: "\n"), UInt8(ascii: "\n")]) {
+            let length = end.lowerBound - buffer.readerIndex
+            if let record = buffer.readSlice(length: length) { onRecord(record) }
+            buffer.moveReaderIndex(forwardBy: 2)
+        }
+    }
+}
+
+/// The fields of one record that the benchmark looks at.
+struct SSERecord {
+    var id: Int?
+    /// The `data` line's value.
+    var data: ByteBuffer?
+    var isComment = false
+
+    init(_ record: ByteBuffer) {
+        var record = record
+        while record.readableBytes > 0 {
+            let lineLength = record.readableBytesView.firstIndex(of: UInt8(ascii: "\n")).map { $0 - record.readerIndex } ?? record.readableBytes
+            guard var line = record.readSlice(length: lineLength) else { break }
+            record.moveReaderIndex(forwardBy: min(1, record.readableBytes))
+            if line.readableBytesView.starts(with: "id: ".utf8) {
+                line.moveReaderIndex(forwardBy: 4)
+                self.id = line.readString(length: line.readableBytes).flatMap { Int($0) }
+            } else if line.readableBytesView.starts(with: "data: ".utf8) {
+                line.moveReaderIndex(forwardBy: 6)
+                self.data = line
+            } else if line.readableBytesView.first == UInt8(ascii: ":") {
+                self.isComment = true
+            }
+        }
+    }
+}

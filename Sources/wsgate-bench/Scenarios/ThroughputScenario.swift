@@ -1,0 +1,92 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOWebSocket
+
+/// The upstream floods `count` Text messages of `size` bytes, then closes; one subscriber counts
+/// and checks every message until the Close. Compared with a direct client reading the same flood.
+struct ThroughputScenario {
+    let count: Int
+    let size: Int
+
+    var name: String { "throughput \(self.size >= 1024 ? "\(self.size / 1024) KiB" : "\(self.size) B")" }
+
+    /// Messages per second through the gateway.
+    func runGateway(_ client: BenchHTTPClient, upstream: BenchUpstream) async throws -> Double {
+        let id = try await client.openConnection(upstream.url("/flood?count=\(self.count)&size=\(self.size)"))
+        let checker = StreamChecker(count: self.count, size: self.size)
+        let (_, ended) = try await client.openEventStream("/connections/\(id)/events") { record in
+            checker.check(SSERecord(record))
+        }
+        let start = NIODeadline.now()
+        _ = try await client.request(.POST, "/connections/\(id)/send", contentType: "text/plain", body: "go")
+        try await ended.get()
+        let elapsed = NIODeadline.now() - start
+        try checker.verdict()
+        return Double(self.count) / seconds(elapsed)
+    }
+
+    /// Messages per second read directly from the upstream.
+    func runDirect(port: Int, group: EventLoopGroup) async throws -> Double {
+        let state = NIOLockedValueBox((next: 1, failure: String?.none))
+        let size = self.size
+        let client = try await DirectClient.connect(port: port, path: "/flood?count=\(self.count)&size=\(self.size)", group: group) { frame in
+            guard frame.opcode == .text else { return }
+            state.withLockedValue { state in
+                if state.failure == nil, !Verification.isPayload(frame.data.readableBytesView, index: state.next, size: size) {
+                    state.failure = "message \(state.next) differs"
+                }
+                state.next += 1
+            }
+        }
+        let start = NIODeadline.now()
+        client.sendText("go")
+        try await client.ended.get()
+        let elapsed = NIODeadline.now() - start
+        let (next, failure) = state.withLockedValue { $0 }
+        if let failure { throw BenchError("direct: \(failure)") }
+        guard next == self.count + 1 else { throw BenchError("direct: received \(next - 1) of \(self.count) messages") }
+        return Double(self.count) / seconds(elapsed)
+    }
+}
+
+/// Checks one event stream of a flood: ids from 1 without holes, every payload intact, and a
+/// Close event after the last message.
+final class StreamChecker: Sendable {
+    private let count: Int
+    private let size: Int
+    private let state = NIOLockedValueBox((next: 1, closed: false, failure: String?.none))
+
+    init(count: Int, size: Int) {
+        self.count = count
+        self.size = size
+    }
+
+    func check(_ record: SSERecord) {
+        guard let id = record.id, let data = record.data else { return }
+        self.state.withLockedValue { state in
+            guard state.failure == nil else { return }
+            if id != state.next {
+                state.failure = "expected event \(state.next), got \(id)"
+            } else if id <= self.count {
+                if !Verification.isTextEvent(data, index: id, size: self.size) { state.failure = "event \(id) differs" }
+            } else if Verification.isCloseEvent(data) {
+                state.closed = true
+            } else {
+                state.failure = "event \(id) is not the Close: \(String(buffer: data).prefix(100))"
+            }
+            state.next += 1
+        }
+    }
+
+    /// Throws unless every message and the Close arrived intact.
+    func verdict() throws {
+        let (next, closed, failure) = self.state.withLockedValue { $0 }
+        if let failure { throw BenchError(failure) }
+        guard closed else { throw BenchError("the stream ended after \(next - 1) of \(self.count + 1) events") }
+    }
+}
+
+/// A duration in seconds.
+func seconds(_ amount: TimeAmount) -> Double {
+    Double(amount.nanoseconds) / 1e9
+}
