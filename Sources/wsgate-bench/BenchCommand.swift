@@ -53,7 +53,7 @@ struct BenchCommand: AsyncParsableCommand {
                 gateway = try await GatewayUnderTest(spawning: self.gateway ?? GatewayUnderTest.siblingExecutable, group: group)
             }
             defer { gateway.stop() }
-            return try await body(BenchHTTPClient(host: "127.0.0.1:\(gateway.port)", port: gateway.port, group: group), gateway)
+            return try await body(BenchHTTPClient(port: gateway.port, group: group), gateway)
         }
 
         var singleSubscriberRate: Double?

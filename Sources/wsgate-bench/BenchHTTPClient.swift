@@ -6,9 +6,11 @@ import NIOPosix
 /// The gateway's HTTP API as the benchmark drives it: one-shot requests, keep-alive senders and
 /// event streams whose records are handled on the event loop, without a hop per record.
 struct BenchHTTPClient: Sendable {
-    let host: String
     let port: Int
     let group: EventLoopGroup
+
+    /// The `Host` header: the gateway's loopback address.
+    var host: String { "127.0.0.1:\(self.port)" }
 
     /// A response, collected.
     struct Response {
@@ -70,7 +72,7 @@ struct BenchHTTPClient: Sendable {
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
-            .connect(host: self.host, port: self.port)
+            .connect(host: "127.0.0.1", port: self.port)
             .get()
     }
 

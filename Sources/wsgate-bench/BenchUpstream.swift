@@ -6,7 +6,7 @@ import NIOWebSocket
 /// The benchmark's own upstream WebSocket server on loopback. What it does depends on the path:
 ///
 /// - `/flood?count=N&size=S`: once it receives the Text `go`, sends N Text messages of S bytes
-///   as fast as the socket takes them (message i is ``BenchPayload/text(index:size:)``), then Close 1000.
+///   as fast as the socket takes them (message i is ``BenchPayload/text(index:size:allocator:)``), then Close 1000.
 /// - `/stream?size=S`: once it receives `go`, sends Text messages of S bytes as fast as the
 ///   socket takes them, until the peer closes.
 /// - `/echo`: sends every Text and Binary message back.
@@ -53,11 +53,18 @@ final class BenchUpstream: Sendable {
 
 /// The payloads the benchmark sends, so that receivers can check every byte.
 enum BenchPayload {
-    /// Message `index` of `size` bytes: its index in 10 digits, then filler up to the size.
-    static func text(index: Int, size: Int) -> String {
-        let digits = String(index)
-        let number = String(repeating: "0", count: max(0, 10 - digits.count)) + digits
-        return String((number + String(repeating: "x", count: max(0, size - number.count))).prefix(size))
+    /// Message `index` of `size` bytes: its index in 10 digits (as many as fit), then `x` filler.
+    static func text(index: Int, size: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: size)
+        var digits = Array(repeating: UInt8(ascii: "0"), count: 10)
+        var rest = index
+        for position in stride(from: 9, through: 0, by: -1) {
+            digits[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
+        buffer.writeBytes(digits.prefix(size))
+        buffer.writeRepeatingByte(UInt8(ascii: "x"), count: max(0, size - 10))
+        return buffer
     }
 }
 
@@ -116,8 +123,8 @@ private final class UpstreamBehaviour: ChannelInboundHandler {
         case .flood(let count, let size):
             while context.channel.isWritable && self.sent < count {
                 self.sent += 1
-                let text = BenchPayload.text(index: self.sent, size: size)
-                context.write(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text))), promise: nil)
+                let text = BenchPayload.text(index: self.sent, size: size, allocator: context.channel.allocator)
+                context.write(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: text)), promise: nil)
             }
             if self.sent == count {
                 self.isClosing = true

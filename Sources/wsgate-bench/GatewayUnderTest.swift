@@ -25,7 +25,7 @@ final class GatewayUnderTest: Sendable {
         )
         try process.run()
         self.process = process
-        let client = BenchHTTPClient(host: "127.0.0.1:\(self.port)", port: self.port, group: group)
+        let client = BenchHTTPClient(port: self.port, group: group)
         for _ in 0..<200 {
             if (try? await client.request(.GET, "/healthz"))?.status == 200 { return }
             try await Task.sleep(for: .milliseconds(25))

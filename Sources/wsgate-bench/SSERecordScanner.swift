@@ -3,25 +3,40 @@ import NIOCore
 /// Cuts a Server-Sent Events byte stream into records without copying more than it must.
 struct SSERecordScanner {
     private var pending = ByteBuffer()
+    /// How many bytes of `pending` are known to hold no record end.
+    private var scanned = 0
 
     /// Adds `chunk` and calls `onRecord` with each complete record, without its blank line.
     mutating func feed(_ chunk: ByteBuffer, onRecord: (ByteBuffer) -> Void) {
         var chunk = chunk
         if self.pending.readableBytes == 0 {
-            Self.scan(&chunk, onRecord: onRecord)
+            self.scanned = 0
+            self.scan(&chunk, onRecord: onRecord)
             if chunk.readableBytes > 0 { self.pending = chunk }
         } else {
             self.pending.writeBuffer(&chunk)
-            Self.scan(&self.pending, onRecord: onRecord)
-            self.pending.discardReadBytes()
+            var pending = self.pending
+            self.pending = ByteBuffer()
+            self.scan(&pending, onRecord: onRecord)
+            pending.discardReadBytes()
+            self.pending = pending
         }
     }
 
-    private static func scan(_ buffer: inout ByteBuffer, onRecord: (ByteBuffer) -> Void) {
-        while let end = buffer.readableBytesView.firstRange(of: [UInt8(ascii: "\n"), UInt8(ascii: "\n")]) {
-            let length = end.lowerBound - buffer.readerIndex
+    /// Cuts records at each blank line, resuming the search where the last one stopped, so a
+    /// record that arrives in many chunks is scanned once.
+    private mutating func scan(_ buffer: inout ByteBuffer, onRecord: (ByteBuffer) -> Void) {
+        while true {
+            let view = buffer.readableBytesView
+            let from = view.index(view.startIndex, offsetBy: max(0, self.scanned - 1))
+            guard let end = view[from...].firstRange(of: [UInt8(ascii: "\n"), UInt8(ascii: "\n")]) else {
+                self.scanned = view.count
+                return
+            }
+            let length = end.lowerBound - view.startIndex
             if let record = buffer.readSlice(length: length) { onRecord(record) }
             buffer.moveReaderIndex(forwardBy: 2)
+            self.scanned = 0
         }
     }
 }

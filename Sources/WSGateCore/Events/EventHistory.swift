@@ -11,7 +11,8 @@ public enum EventCursor: Sendable, Equatable {
     case now
 }
 
-/// How much of its past a connection keeps for subscribers that arrive late or reconnect.
+/// How much of its past a connection keeps for subscribers that arrive late or reconnect, and
+/// how far its subscribers may fall behind.
 public struct HistoryLimits: Sendable, Equatable {
     /// The most events retained.
     public var maxEvents: Int
@@ -19,19 +20,35 @@ public struct HistoryLimits: Sendable, Equatable {
     public var maxBytes: Int
     /// The most unsent bytes a subscriber may have before it is cut off.
     public var subscriberUnsentLimit: Int
+    /// How long the upstream waits for subscribers that take nothing before they are cut off.
+    public var stallTimeout: TimeAmount
 
-    /// Creates limits; the defaults are 1024 events, 8 MiB, and 8 MiB per subscriber.
-    public init(maxEvents: Int = 1024, maxBytes: Int = 8 << 20, subscriberUnsentLimit: Int = 8 << 20) {
+    /// Creates limits; the defaults are 1024 events, 8 MiB, 8 MiB per subscriber and 3 s.
+    public init(
+        maxEvents: Int = 1024, maxBytes: Int = 8 << 20, subscriberUnsentLimit: Int = 8 << 20, stallTimeout: TimeAmount = .seconds(3)
+    ) {
         self.maxEvents = maxEvents
         self.maxBytes = maxBytes
         self.subscriberUnsentLimit = subscriberUnsentLimit
+        self.stallTimeout = stallTimeout
     }
+
+    /// Reading the upstream pauses once every subscriber has more than this waiting...
+    var pauseThreshold: Int { max(1, self.subscriberUnsentLimit / 4) }
+    /// ...and resumes once one of them is down to this.
+    var resumeThreshold: Int { self.pauseThreshold / 2 }
 }
 
 /// A connection's numbered events: the recent ones retained, and every live subscriber fed.
 ///
 /// Each event is encoded at most once per binary encoding, when a subscriber first needs it,
 /// as a Server-Sent Events record whose bytes all subscribers share. Ids count from 1 without holes.
+///
+/// Flow control: while even the fastest subscriber has much waiting, the history asks its
+/// connection to stop reading the upstream, so that a subscriber that reads slowly loses
+/// nothing; one fast subscriber is enough to keep the upstream flowing, and a subscriber far
+/// behind the others is cut off at its limit. If the upstream waits and a subscriber takes
+/// nothing for `stallTimeout`, that subscriber is cut off and reading resumes.
 public final class EventHistory: Sendable {
     fileprivate struct Entry {
         var id: Int
@@ -66,6 +83,9 @@ public final class EventHistory: Sendable {
         var lastEventID = 0
         var isFinished = false
         var subscribers: [ObjectIdentifier: EventSubscription] = [:]
+        /// Whether the upstream was asked to stop reading.
+        var isUpstreamPaused = false
+        var readingControl: (@Sendable (Bool) -> Void)?
     }
 
     /// What ``subscribe(from:binaryEncoding:)`` found.
@@ -93,19 +113,64 @@ public final class EventHistory: Sendable {
     /// Whether the connection has ended: no event follows.
     public var isFinished: Bool { self.state.withLockedValue { $0.isFinished } }
 
+    /// Sets what turns reading the upstream off (`false`) and on (`true`) for flow control.
+    public func setReadingControl(_ control: @escaping @Sendable (Bool) -> Void) {
+        self.state.withLockedValue { $0.readingControl = control }
+    }
+
+    /// Whether the history asked the upstream to stop reading.
+    public var isUpstreamPaused: Bool { self.state.withLockedValue { $0.isUpstreamPaused } }
+
     /// Numbers `event`, retains it and hands it to every subscriber.
     public func append(_ event: ConnectionEvent) {
-        let cutOff: [EventSubscription] = self.state.withLockedValue { state in
-            guard !state.isFinished else { return [] }
+        let (cutOff, pause): ([EventSubscription], (@Sendable (Bool) -> Void)?) = self.state.withLockedValue { state in
+            guard !state.isFinished else { return ([], nil) }
             state.lastEventID += 1
             var entry = Entry(id: state.lastEventID, event: event)
             let cutOff = state.feedSubscribers { subscriber in entry.record(subscriber.binaryEncoding) }
             state.entries.append(entry)
             state.retainedBytes += entry.size
             state.trim(to: self.limits)
-            return cutOff
+            return (cutOff.subscribers, state.pauseIfAllBehind(fastestQueue: cutOff.fastestQueue, self.limits))
         }
-        for subscriber in cutOff { subscriber.runCutOffAction() }
+        pause?(false)
+        self.cutOff(cutOff)
+    }
+
+    /// Cuts off the subscribers whose writers have taken nothing since `deadline` while records
+    /// wait for them, resuming the upstream if that was what held it. Returns whether the
+    /// upstream is still paused.
+    public func cutOffStalledSubscribers(since deadline: NIODeadline) -> Bool {
+        let stalled = self.state.withLockedValue { state in
+            var stalled: [EventSubscription] = []
+            for (key, subscriber) in state.subscribers where subscriber.cutOffIfStalled(since: deadline) {
+                stalled.append(subscriber)
+                state.subscribers.removeValue(forKey: key)
+            }
+            return stalled
+        }
+        self.cutOff(stalled)
+        return self.isUpstreamPaused
+    }
+
+    /// Runs the cut-off actions of `subscribers`, already unsubscribed, and lets the upstream
+    /// flow again if they were what held it.
+    private func cutOff(_ subscribers: [EventSubscription]) {
+        guard !subscribers.isEmpty else { return }
+        for subscriber in subscribers { subscriber.runCutOffAction() }
+        self.resumeIfCaughtUp()
+    }
+
+    /// Resumes reading the upstream if it is paused and a subscriber has caught up (or none is left).
+    private func resumeIfCaughtUp() {
+        let resume = self.state.withLockedValue { state -> (@Sendable (Bool) -> Void)? in
+            guard state.isUpstreamPaused else { return nil }
+            let fastest = state.subscribers.values.map(\.queuedBytes).min() ?? 0
+            guard fastest <= self.limits.resumeThreshold else { return nil }
+            state.isUpstreamPaused = false
+            return state.readingControl
+        }
+        resume?(true)
     }
 
     /// Marks the history complete: every subscriber's stream ends after its remaining events.
@@ -122,8 +187,7 @@ public final class EventHistory: Sendable {
     public func sendKeepalive() {
         var comment = ByteBuffer()
         comment.writeStaticString(": keepalive\n\n")
-        let cutOff = self.state.withLockedValue { state in state.feedSubscribers { _ in comment } }
-        for subscriber in cutOff { subscriber.runCutOffAction() }
+        self.cutOff(self.state.withLockedValue { state in state.feedSubscribers { _ in comment }.subscribers })
     }
 
     /// Subscribes from `cursor`: the retained events after it are queued at once, then every new one.
@@ -132,8 +196,11 @@ public final class EventHistory: Sendable {
         self.state.withLockedValue { state in
             let subscription = EventSubscription(
                 binaryEncoding: binaryEncoding, unsentLimit: self.limits.subscriberUnsentLimit
-            ) { [weak self] subscription in
-                self?.state.withLockedValue { _ = $0.subscribers.removeValue(forKey: ObjectIdentifier(subscription)) }
+            ) { [weak self] subscription, notification in
+                if case .cancelled = notification {
+                    self?.state.withLockedValue { _ = $0.subscribers.removeValue(forKey: ObjectIdentifier(subscription)) }
+                }
+                self?.resumeIfCaughtUp()
             }
             let after: Int
             switch cursor {
@@ -176,6 +243,14 @@ public final class EventHistory: Sendable {
 }
 
 extension EventHistory.State {
+    /// Marks the upstream paused when every subscriber has more than the pause threshold waiting;
+    /// returns the control to call with `false` when that is new.
+    fileprivate mutating func pauseIfAllBehind(fastestQueue: Int?, _ limits: HistoryLimits) -> (@Sendable (Bool) -> Void)? {
+        guard !self.isUpstreamPaused, let fastestQueue, fastestQueue > limits.pauseThreshold else { return nil }
+        self.isUpstreamPaused = true
+        return self.readingControl
+    }
+
     /// Drops the oldest events until the history is within `limits`, keeping at least the newest.
     fileprivate mutating func trim(to limits: HistoryLimits) {
         while self.entries.count > limits.maxEvents || (self.retainedBytes > limits.maxBytes && self.entries.count > 1) {
@@ -183,13 +258,21 @@ extension EventHistory.State {
         }
     }
 
-    /// Queues each subscriber's record and unsubscribes those it cuts off, returning them.
-    fileprivate mutating func feedSubscribers(_ record: (EventSubscription) -> ByteBuffer) -> [EventSubscription] {
+    /// Queues each subscriber's record and unsubscribes those it cuts off. Returns them, and the
+    /// shortest queue among the subscribers left (`nil` when none is).
+    fileprivate mutating func feedSubscribers(
+        _ record: (EventSubscription) -> ByteBuffer
+    ) -> (subscribers: [EventSubscription], fastestQueue: Int?) {
         var cutOff: [EventSubscription] = []
-        for (key, subscriber) in self.subscribers where !subscriber.enqueue(record(subscriber), enforcingLimit: true) {
-            cutOff.append(subscriber)
-            self.subscribers.removeValue(forKey: key)
+        var fastestQueue: Int?
+        for (key, subscriber) in self.subscribers {
+            if let queued = subscriber.enqueue(record(subscriber), enforcingLimit: true) {
+                fastestQueue = min(fastestQueue ?? queued, queued)
+            } else {
+                cutOff.append(subscriber)
+                self.subscribers.removeValue(forKey: key)
+            }
         }
-        return cutOff
+        return (cutOff, fastestQueue)
     }
 }

@@ -25,17 +25,20 @@ public final class Connection: Sendable {
     private let state: NIOLockedValueBox<State>
     private let endPromise: EventLoopPromise<CloseOutcome>
     private let logger: Logger
+    private let historyLimits: HistoryLimits
 
     init(id: ConnectionID, url: WebSocketURL, historyLimits: HistoryLimits, eventLoop: any EventLoop, logger: Logger) {
         self.id = id
         self.url = url
         self.createdAt = Date()
         self.history = EventHistory(limits: historyLimits)
+        self.historyLimits = historyLimits
         self.state = NIOLockedValueBox(State(statistics: ConnectionStatistics(createdAt: self.createdAt)))
         self.endPromise = eventLoop.makePromise()
         var logger = logger
         logger[metadataKey: "connection"] = "\(id)"
         self.logger = logger
+        self.history.setReadingControl { [weak self] isReading in self?.setUpstreamReading(isReading) }
     }
 
     /// The subprotocol the upstream chose, if any.
@@ -96,6 +99,26 @@ public final class Connection: Sendable {
             self.logger.info("could not open", metadata: ["url": "\(self.url)", "error": "\(error)"])
             self.endPromise.fail(error)
             throw error
+        }
+    }
+
+    /// Turns reading the upstream off or on for the history's flow control. While it is off,
+    /// checks every `stallTimeout` for subscribers that take nothing and cuts them off.
+    private func setUpstreamReading(_ isReading: Bool) {
+        guard let upstream = self.state.withLockedValue({ $0.upstream }) else { return }
+        let session = upstream.session
+        session.eventLoop.execute {
+            session.value.setReading(isReading)
+            if !isReading { self.scheduleStallCheck(on: session.eventLoop) }
+        }
+    }
+
+    private func scheduleStallCheck(on eventLoop: any EventLoop) {
+        let pausedAt = NIODeadline.now()
+        eventLoop.scheduleTask(in: self.historyLimits.stallTimeout) {
+            if self.history.cutOffStalledSubscribers(since: pausedAt) {
+                self.scheduleStallCheck(on: eventLoop)
+            }
         }
     }
 

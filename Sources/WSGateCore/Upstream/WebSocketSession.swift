@@ -145,6 +145,13 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: Receiving
 
+    /// Stops or resumes reading from the upstream socket, for flow control towards subscribers.
+    /// TCP then slows the upstream down instead of the gateway buffering without end.
+    func setReading(_ isReading: Bool) {
+        guard let context, self.state != .ended else { return }
+        context.channel.setOption(.autoRead, value: isReading).whenFailure { _ in }
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         do {
             try self.receive(self.unwrapInboundIn(data), context: context)
