@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 
 /// Cuts a Server-Sent Events byte stream into records without copying more than it must.
@@ -26,17 +27,26 @@ struct SSERecordScanner {
     /// Cuts records at each blank line, resuming the search where the last one stopped, so a
     /// record that arrives in many chunks is scanned once.
     private mutating func scan(_ buffer: inout ByteBuffer, onRecord: (ByteBuffer) -> Void) {
-        while true {
-            let view = buffer.readableBytesView
-            let from = view.index(view.startIndex, offsetBy: max(0, self.scanned - 1))
-            guard let end = view[from...].firstRange(of: [UInt8(ascii: "\n"), UInt8(ascii: "\n")]) else {
-                self.scanned = view.count
-                return
-            }
-            let length = end.lowerBound - view.startIndex
-            if let record = buffer.readSlice(length: length) { onRecord(record) }
+        while let end = Self.blankLine(in: buffer, from: max(0, self.scanned - 1)) {
+            if let record = buffer.readSlice(length: end) { onRecord(record) }
             buffer.moveReaderIndex(forwardBy: 2)
             self.scanned = 0
+        }
+        self.scanned = buffer.readableBytes
+    }
+
+    /// The offset of the first `\n\n` in the readable bytes at or after `start`, found with memchr.
+    private static func blankLine(in buffer: ByteBuffer, from start: Int) -> Int? {
+        buffer.withUnsafeReadableBytes { bytes -> Int? in
+            guard let base = bytes.baseAddress else { return nil }
+            var offset = start
+            while offset < bytes.count - 1 {
+                guard let found = memchr(base + offset, Int32(UInt8(ascii: "\n")), bytes.count - offset - 1) else { return nil }
+                let index = base.distance(to: UnsafeRawPointer(found))
+                if bytes[index + 1] == UInt8(ascii: "\n") { return index }
+                offset = index + 1
+            }
+            return nil
         }
     }
 }
