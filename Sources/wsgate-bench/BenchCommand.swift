@@ -106,7 +106,13 @@ struct BenchCommand: AsyncParsableCommand {
             ))
         }
         if selected.contains("connections") {
-            let scenario = ConnectionsScenario(count: self.connections)
+            // Each bridged connection takes two descriptors in the gateway (upstream and event
+            // stream) and two here; a hard limit that cannot be raised caps the count.
+            let feasible = (FileDescriptorLimit.current - 200) / 2
+            if feasible < self.connections {
+                print("note: the open-file limit (\(FileDescriptorLimit.current), not raisable here) allows \(feasible) connections, not \(self.connections)")
+            }
+            let scenario = ConnectionsScenario(count: min(self.connections, feasible))
             let (setups, bytesPerConnection) = try await withGateway { client, gateway in
                 try await scenario.run(client, upstream: upstream, gateway: gateway)
             }
@@ -147,6 +153,13 @@ struct BenchCommand: AsyncParsableCommand {
 
 /// The process's open-file limit.
 enum FileDescriptorLimit {
+    /// The soft limit in force.
+    static var current: Int {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        return Int(limit.rlim_cur)
+    }
+
     /// Raises the soft limit towards `wanted`, within the hard limit (and the hard limit too when allowed).
     static func raise(to wanted: rlim_t) {
         var limit = rlimit()
