@@ -5,7 +5,7 @@ import ServiceLifecycle
 import WSGateServer
 
 /// `wsgate [--config FILE] [--listen HOST:PORT] [--log-level L]`: runs the gateway until SIGTERM or SIGINT.
-@main
+
 struct WSGateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wsgate",
