@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import Testing
 import WSGateCore
@@ -46,6 +47,20 @@ import WSGateCore
         #expect(self.encode(.pong(ByteBuffer(bytes: [1]))) == #"{"type":"Pong","data":[1]}"#)
         #expect(self.encode(.close(nil)) == #"{"type":"Close","data":null}"#)
         #expect(self.encode(.close(CloseFrame(code: 1001, reason: "Going Away"))) == #"{"type":"Close","data":{"code":1001,"reason":"Going Away"}}"#)
+    }
+
+    @Test func escapesAreFoundAtEveryOffsetOfLongText() throws {
+        for special in ["\"", "\\", "\n", "\u{0}", "\u{1F}"] {
+            for offset in 0..<20 {
+                let text = String(repeating: "é", count: offset / 2) + String(repeating: "a", count: offset % 2) + special
+                    + String(repeating: "z", count: 17)
+                var buffer = ByteBuffer()
+                buffer.writeJSONString(text)
+                let decoded = try JSONDecoder().decode(String.self, from: Data(buffer.readableBytesView))
+                #expect(decoded == text)
+                #expect(!String(buffer: buffer).dropFirst().dropLast().contains(where: { $0.asciiValue.map { $0 < 0x20 } ?? false }))
+            }
+        }
     }
 
     @Test func errorEventsAreBareJSONStringsInOneSSERecord() {

@@ -13,20 +13,42 @@ extension ByteBuffer {
     }
 
     /// Writes UTF-8 `bytes` as a quoted JSON string (see ``writeJSONString(_:)``).
+    ///
+    /// Runs without escapes are found eight bytes at a time and copied whole, so long text
+    /// costs little more than a copy.
     @inlinable
     public mutating func writeJSONString(utf8Bytes bytes: UnsafeBufferPointer<UInt8>) {
         self.reserveCapacity(minimumWritableBytes: bytes.count + 2)
         self.writeInteger(UInt8(ascii: "\""))
         var runStart = 0
-        for index in 0..<bytes.count {
+        var index = 0
+        let raw = UnsafeRawBufferPointer(bytes)
+        while index < bytes.count {
+            if index + 8 <= bytes.count, !Self.needsEscape(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                index += 8
+                continue
+            }
             let byte = bytes[index]
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-            self.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart..<index])))
-            self.writeJSONEscape(byte)
-            runStart = index + 1
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                self.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart..<index])))
+                self.writeJSONEscape(byte)
+                runStart = index + 1
+            }
+            index += 1
         }
         self.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count])))
         self.writeInteger(UInt8(ascii: "\""))
+    }
+
+    /// Whether any of the eight bytes in `word` is a control character, a quote or a backslash
+    /// (bit tricks from "Bit Twiddling Hacks": a byte is zero iff `(v - 1) & ~v` sets its top bit).
+    @inlinable
+    static func needsEscape(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & highBits != 0 }
+        let belowSpace = (word &- ones &* 0x20) & ~word & highBits != 0
+        return belowSpace || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
     }
 
     @usableFromInline
