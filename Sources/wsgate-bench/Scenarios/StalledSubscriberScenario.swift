@@ -28,12 +28,22 @@ struct StalledSubscriberScenario {
             try await Task.sleep(for: .milliseconds(100))
             if let now = gateway.residentBytes() { peak = max(peak ?? now, now) }
         }
-        // The gateway closes a cut-off subscriber's connection.
-        let wasCutOff = !stalled.channel.isActive
+        // The gateway closes a cut-off subscriber's connection: reading again drains what the
+        // socket buffers hold and then meets the end of the stream, while the upstream still runs.
+        try await stalled.channel.setOption(.autoRead, value: true).get()
+        let wasCutOff = await Self.ends(stalled.ended, within: .seconds(5), on: stalled.channel.eventLoop)
         _ = try await client.request(.DELETE, "/connections/\(id)")
         reader.channel.close(promise: nil)
         stalled.channel.close(promise: nil)
         let growth = baseline.flatMap { base in peak.map { $0 - base } }
         return (growth, received.withLockedValue { $0 }, wasCutOff)
+    }
+
+    /// Whether `future` completes within `timeout`.
+    private static func ends(_ future: EventLoopFuture<Void>, within timeout: TimeAmount, on eventLoop: EventLoop) async -> Bool {
+        let outcome = eventLoop.makePromise(of: Bool.self)
+        future.whenComplete { _ in outcome.succeed(true) }
+        eventLoop.scheduleTask(in: timeout) { outcome.succeed(false) }
+        return (try? await outcome.futureResult.get()) ?? false
     }
 }
