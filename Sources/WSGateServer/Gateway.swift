@@ -33,9 +33,12 @@ public struct Gateway: Sendable {
 
     private func makeRouter() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: HostCheckMiddleware(allowedHosts: Set(self.configuration.allowedHosts.map { $0.lowercased() })))
-        router.add(middleware: CORSMiddleware(allowedOrigins: Set(self.configuration.allowedOrigins)))
-        router.add(middleware: ErrorMiddleware())
+        router.add(
+            middleware: GatewayMiddleware(
+                hosts: HostPolicy(allowedHosts: self.configuration.allowedHosts),
+                cors: CORSPolicy(allowedOrigins: self.configuration.allowedOrigins)
+            )
+        )
         HealthRoutes(pool: self.pool).register(on: router)
         ConnectionRoutes(pool: self.pool, configuration: self.configuration).register(on: router)
         return router

@@ -78,7 +78,8 @@ public final class EventHistory: Sendable {
     }
 
     fileprivate struct State {
-        var entries = CircularBuffer<Entry>()
+        /// Starts small: most connections are idle, and the buffer grows by doubling.
+        var entries = CircularBuffer<Entry>(initialCapacity: 2)
         var retainedBytes = 0
         var lastEventID = 0
         var isFinished = false

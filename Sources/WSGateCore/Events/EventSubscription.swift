@@ -20,7 +20,7 @@ public final class EventSubscription: Sendable {
     }
 
     fileprivate struct State {
-        var queued = CircularBuffer<ByteBuffer>()
+        var queued = CircularBuffer<ByteBuffer>(initialCapacity: 2)
         /// The bytes in `queued`.
         var queuedBytes = 0
         /// When the writer last took records (or the subscription began).

@@ -38,8 +38,10 @@ enum UpstreamConnector {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(
                 .recvAllocator,
+                // Starts small and grows with the traffic: NIO keeps each channel's last receive
+                // buffer for its next read, and most bridged connections are quiet.
                 value: AdaptiveRecvByteBufferAllocator(
-                    minimum: min(64, readBuffer), initial: min(2048, readBuffer), maximum: readBuffer
+                    minimum: min(64, readBuffer), initial: min(512, readBuffer), maximum: readBuffer
                 )
             )
             .channelInitializer { channel in

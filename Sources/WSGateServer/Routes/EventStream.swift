@@ -10,6 +10,9 @@ enum EventStream {
     /// HTTP connection is closed if the subscriber is cut off for not reading.
     static func response(for subscription: EventSubscription, channel: any Channel) -> Response {
         subscription.onCutOff { channel.close(promise: nil) }
+        // The client sends nothing more on this connection: a small receive buffer will do.
+        channel.setOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 256, maximum: 4096))
+            .whenFailure { _ in }
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"

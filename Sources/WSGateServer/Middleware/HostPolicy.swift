@@ -1,19 +1,16 @@
-import Hummingbird
-
-/// Refuses requests whose `Host` is neither a loopback name or address nor an allowed host,
-/// so that a web page cannot reach the gateway through DNS rebinding.
-struct HostCheckMiddleware<Context: RequestContext>: RouterMiddleware {
-    /// Extra host names (without port) to accept, lowercased; `*` accepts any.
+/// Which `Host` values the gateway answers: loopback names and addresses, and the configured
+/// extra hosts. Refusing the rest defeats DNS rebinding, where a web page reaches a local
+/// service under a name of its own.
+struct HostPolicy: Sendable {
+    /// Extra host names (without port), lowercased; `*` accepts any.
     let allowedHosts: Set<String>
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let authority = request.head.authority, !self.isAllowed(authority) else {
-            return try await next(request, context)
-        }
-        return APIError(.forbidden, "host_forbidden", "Host \"\(authority)\" is not a loopback name or an allowed host.").response()
+    init(allowedHosts: [String]) {
+        self.allowedHosts = Set(allowedHosts.map { $0.lowercased() })
     }
 
-    private func isAllowed(_ authority: String) -> Bool {
+    /// Whether a request with this `Host` (`host[:port]` or `[v6][:port]`) is answered.
+    func allows(_ authority: String) -> Bool {
         let host = Self.hostName(of: authority).lowercased()
         return self.allowedHosts.contains("*") || self.allowedHosts.contains(host) || Self.isLoopback(host)
     }
