@@ -28,9 +28,15 @@ struct BenchHTTPClient: Sendable {
         return try await promise.futureResult.get()
     }
 
-    /// `POST /connections` for `url`; returns the connection id.
-    func openConnection(_ url: String) async throws -> String {
-        let response = try await self.request(.POST, "/connections", contentType: "application/json", body: #"{"url":"\#(url)"}"#)
+    /// `POST /connections` for `url` on a new HTTP connection, or on `keepAlive`; returns the connection id.
+    func openConnection(_ url: String, on keepAlive: KeepAliveConnection? = nil) async throws -> String {
+        let body = #"{"url":"\#(url)"}"#
+        let response =
+            if let keepAlive {
+                try await keepAlive.request(.POST, "/connections", contentType: "application/json", body: body)
+            } else {
+                try await self.request(.POST, "/connections", contentType: "application/json", body: body)
+            }
         let text = String(buffer: response.body)
         guard response.status == 201, let idStart = text.range(of: #""id":""#)?.upperBound,
             let idEnd = text[idStart...].firstIndex(of: "\"")
@@ -56,6 +62,13 @@ struct BenchHTTPClient: Sendable {
         return (channel, ended.futureResult)
     }
 
+    /// Opens an HTTP connection that carries one request after another.
+    func keepAliveConnection() async throws -> KeepAliveConnection {
+        let answers = AnswerQueue()
+        let channel = try await self.connect(handler: answers)
+        return KeepAliveConnection(channel: channel, answers: answers, host: self.host)
+    }
+
     /// Opens a keep-alive connection for `POST …/send` requests, written without waiting for answers.
     func sender(path: String) async throws -> PipelinedSender {
         let counter = AnswerCounter()
@@ -76,7 +89,7 @@ struct BenchHTTPClient: Sendable {
             .get()
     }
 
-    fileprivate static func request(
+    static func request(
         _ method: HTTPMethod, _ path: String, host: String, contentType: String? = nil, body: String? = nil
     ) -> HTTPClientRequestPart {
         var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
@@ -118,6 +131,64 @@ final class PipelinedSender: Sendable {
         self.channel.write(HTTPClientRequestPart.head(head), promise: nil)
         self.channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: text))), promise: nil)
         self.channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+    }
+}
+
+/// An HTTP/1.1 connection used for one request at a time, kept open between them.
+final class KeepAliveConnection: Sendable {
+    private let channel: Channel
+    private let answers: AnswerQueue
+    private let host: String
+
+    fileprivate init(channel: Channel, answers: AnswerQueue, host: String) {
+        self.channel = channel
+        self.answers = answers
+        self.host = host
+    }
+
+    /// Sends a request and waits for its response.
+    func request(_ method: HTTPMethod, _ path: String, contentType: String? = nil, body: String? = nil) async throws -> BenchHTTPClient.Response {
+        let promise = self.channel.eventLoop.makePromise(of: BenchHTTPClient.Response.self)
+        self.answers.expect(promise)
+        self.channel.writeAndFlush(
+            BenchHTTPClient.request(method, path, host: self.host, contentType: contentType, body: body), body: body, promise: nil
+        )
+        return try await promise.futureResult.get()
+    }
+
+    func close() {
+        self.channel.close(promise: nil)
+    }
+}
+
+/// Completes the promises of requests in the order their responses arrive.
+private final class AnswerQueue: ChannelInboundHandler, Sendable {
+    typealias InboundIn = HTTPClientResponsePart
+    private let state = NIOLockedValueBox((waiting: [EventLoopPromise<BenchHTTPClient.Response>](), status: 0, body: ByteBuffer()))
+
+    func expect(_ promise: EventLoopPromise<BenchHTTPClient.Response>) {
+        self.state.withLockedValue { $0.waiting.append(promise) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch self.unwrapInboundIn(data) {
+        case .head(let head): self.state.withLockedValue { $0.status = Int(head.status.code) }
+        case .body(var chunk): self.state.withLockedValue { _ = $0.body.writeBuffer(&chunk) }
+        case .end:
+            let (promise, response) = self.state.withLockedValue { state in
+                defer { state.body = ByteBuffer() }
+                return (state.waiting.isEmpty ? nil : state.waiting.removeFirst(), BenchHTTPClient.Response(status: state.status, body: state.body))
+            }
+            promise?.succeed(response)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        let waiting = self.state.withLockedValue { state in
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for promise in waiting { promise.fail(BenchError("The connection closed before the response.")) }
     }
 }
 

@@ -52,7 +52,14 @@ enum UpstreamConnector {
                     )
                 }
             }
-        bootstrap.connect(host: url.host, port: url.port).whenComplete { result in
+        // An IP address needs no resolver: getaddrinfo runs on a thread pool and costs a hop.
+        let connected =
+            if let address = try? SocketAddress(ipAddress: url.host, port: url.port) {
+                bootstrap.connect(to: address)
+            } else {
+                bootstrap.connect(host: url.host, port: url.port)
+            }
+        connected.whenComplete { result in
             switch result {
             case .success(let channel):
                 handshake.futureResult.whenFailure { _ in channel.close(promise: nil) }
@@ -80,7 +87,7 @@ enum UpstreamConnector {
     ) throws {
         let pipeline = channel.pipeline.syncOperations
         if url.isSecure {
-            let isAddress = (try? SocketAddress(ipAddress: url.host, port: 0)) != nil
+            let isAddress = url.isIPAddress
             let tlsHandler = try NIOSSLClientHandler(
                 context: tlsContext.get(), serverHostname: isAddress ? nil : url.host
             )

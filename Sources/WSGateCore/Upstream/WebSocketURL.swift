@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 
 /// A parsed `ws://` or `wss://` URL: where to connect and what to ask for.
 public struct WebSocketURL: Sendable, Equatable, CustomStringConvertible {
@@ -12,6 +13,11 @@ public struct WebSocketURL: Sendable, Equatable, CustomStringConvertible {
     public var port: Int
     /// The path and query sent in the request line, exactly as given (`/` when empty).
     public var requestTarget: String
+
+    /// Whether the host is an IPv4 or IPv6 address rather than a name.
+    public var isIPAddress: Bool {
+        (try? SocketAddress(ipAddress: self.host, port: self.port)) != nil
+    }
 
     /// The value of the handshake's `Host` header.
     public var hostHeader: String {

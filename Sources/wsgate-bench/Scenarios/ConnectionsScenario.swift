@@ -15,21 +15,20 @@ struct ConnectionsScenario {
         _ = try await client.request(.DELETE, "/connections/\(warmUp)")
         let baseline = gateway.residentBytes()
         let start = NIODeadline.now()
-        let channels = try await withThrowingTaskGroup(of: Channel.self) { group in
-            var channels: [Channel] = []
-            var started = 0
-            while started < self.concurrency && started < self.count {
-                started += 1
-                group.addTask { try await self.setUp(client, upstream: upstream) }
-            }
-            for try await channel in group {
-                channels.append(channel)
-                if started < self.count {
-                    started += 1
-                    group.addTask { try await self.setUp(client, upstream: upstream) }
+        // Workers, each with a keep-alive connection for its POSTs, as a load tool would use.
+        let workers = min(self.concurrency, self.count)
+        let channels = try await withThrowingTaskGroup(of: [Channel].self) { group in
+            for worker in 0..<workers {
+                let share = self.count / workers + (worker < self.count % workers ? 1 : 0)
+                group.addTask {
+                    let keepAlive = try await client.keepAliveConnection()
+                    defer { keepAlive.close() }
+                    var channels: [Channel] = []
+                    for _ in 0..<share { channels.append(try await self.setUp(client, upstream: upstream, keepAlive: keepAlive)) }
+                    return channels
                 }
             }
-            return channels
+            return try await group.reduce(into: []) { $0 += $1 }
         }
         let elapsed = NIODeadline.now() - start
         // Let the gateway settle (buffers released after the burst) before reading its memory.
@@ -40,8 +39,8 @@ struct ConnectionsScenario {
         return (Double(self.count) / seconds(elapsed), perConnection)
     }
 
-    private func setUp(_ client: BenchHTTPClient, upstream: BenchUpstream) async throws -> Channel {
-        let id = try await client.openConnection(upstream.url("/idle"))
+    private func setUp(_ client: BenchHTTPClient, upstream: BenchUpstream, keepAlive: KeepAliveConnection) async throws -> Channel {
+        let id = try await client.openConnection(upstream.url("/idle"), on: keepAlive)
         return try await client.openEventStream("/connections/\(id)/events") { _ in }.channel
     }
 }
