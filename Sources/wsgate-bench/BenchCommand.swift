@@ -35,8 +35,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Bridged connections in the connection run.")
     var connections = 10_000
 
-    @Option(help: "Scenarios to run, comma-separated: throughput, latency, fanout, connections, stalled.")
-    var scenarios = "throughput,latency,fanout,connections,stalled"
+    @Option(help: "Scenarios to run, comma-separated: throughput, latency, floor, fanout, connections, stalled.")
+    var scenarios = "throughput,latency,floor,fanout,connections,stalled"
 
     func run() async throws {
         FileDescriptorLimit.raise(to: 200_000)
@@ -90,6 +90,20 @@ struct BenchCommand: AsyncParsableCommand {
             results.append(ScenarioResult(
                 scenario: scenario.name, measurements: measurements,
                 verified: "\(scenario.count) messages, each echoed exactly once"
+            ))
+        }
+        if selected.contains("floor") {
+            let scenario = RequestFloorScenario(count: 3000)
+            let (health, send) = try await withGateway { client, _ in try await scenario.run(client, upstream: upstream) }
+            results.append(ScenarioResult(
+                scenario: scenario.name,
+                measurements: [
+                    Measurement(name: "healthz p50", value: health.percentile(0.5) * 1000, unit: "ms"),
+                    Measurement(name: "healthz p99", value: health.percentile(0.99) * 1000, unit: "ms"),
+                    Measurement(name: "send p50", value: send.percentile(0.5) * 1000, unit: "ms"),
+                    Measurement(name: "send p99", value: send.percentile(0.99) * 1000, unit: "ms"),
+                ],
+                verified: "\(scenario.count) requests of each kind answered 200 and 204"
             ))
         }
         if selected.contains("fanout") {
