@@ -35,8 +35,6 @@ public final class Connection: Sendable {
         self.historyLimits = historyLimits
         self.state = NIOLockedValueBox(State(statistics: ConnectionStatistics(createdAt: self.createdAt)))
         self.endPromise = eventLoop.makePromise()
-        var logger = logger
-        logger[metadataKey: "connection"] = "\(id)"
         self.logger = logger
         self.history.setReadingControl { [weak self] isReading in self?.setUpstreamReading(isReading) }
     }
@@ -94,9 +92,9 @@ public final class Connection: Sendable {
                 to: self.url, config: config, closeTimeout: closeTimeout, observer: self, on: self.endPromise.futureResult.eventLoop
             )
             self.state.withLockedValue { $0.upstream = upstream }
-            self.logger.info("opened", metadata: ["url": "\(self.url)", "protocol": "\(upstream.subprotocol ?? "-")"])
+            self.log("opened", ["url": "\(self.url)", "protocol": "\(upstream.subprotocol ?? "-")"])
         } catch {
-            self.logger.info("could not open", metadata: ["url": "\(self.url)", "error": "\(error)"])
+            self.log("could not open", ["url": "\(self.url)", "error": "\(error)"])
             self.endPromise.fail(error)
             throw error
         }
@@ -122,6 +120,12 @@ public final class Connection: Sendable {
         }
     }
 
+    /// Logs one lifecycle event with the connection's id. The id is added per line rather than
+    /// kept in a logger of its own, which would cost every idle connection a metadata dictionary.
+    private func log(_ event: Logger.Message, _ metadata: Logger.Metadata) {
+        self.logger.info(event, metadata: metadata.merging(["connection": "\(self.id)"]) { $1 })
+    }
+
     private func markClosing() {
         self.state.withLockedValue { $0.isClosing = true }
     }
@@ -140,7 +144,7 @@ extension Connection: SessionObserver {
 
     func sessionFailed(_ description: String) {
         self.markClosing()
-        self.logger.info("failed", metadata: ["error": "\(description)"])
+        self.log("failed", ["error": "\(description)"])
         self.history.append(.error(description))
     }
 
@@ -156,7 +160,7 @@ extension Connection: SessionObserver {
         self.state.withLockedValue { $0.outcome = outcome }
         self.history.finish()
         let code = outcome.received?.code ?? outcome.sent?.code
-        self.logger.info("closed", metadata: ["code": "\(code.map(String.init) ?? "-")", "clean": "\(outcome.isClean)"])
+        self.log("closed", ["code": "\(code.map(String.init) ?? "-")", "clean": "\(outcome.isClean)"])
         self.endPromise.succeed(outcome)
     }
 }
