@@ -24,12 +24,17 @@ public struct APIError: Error, HTTPResponseError {
         self.extra = extra
     }
 
-    /// The error as a JSON response.
-    public func response() -> Response {
+    /// The body: `{"error": {"code": …, "message": …, …extra}}`.
+    public var body: JSONValue {
         var fields = self.extra
         fields["code"] = .string(self.code)
         fields["message"] = .string(self.message)
-        return Response.json(["error": .object(fields)], status: self.status, headers: self.headers)
+        return ["error": .object(fields)]
+    }
+
+    /// The error as a JSON response.
+    public func response() -> Response {
+        Response.json(self.body, status: self.status, headers: self.headers)
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {

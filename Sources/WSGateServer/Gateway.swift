@@ -22,8 +22,14 @@ public struct Gateway: Sendable {
     /// The services to run, in this order, in one `ServiceGroup`: the HTTP server, then the pool's
     /// lifecycle. `onServerRunning` is called with the listening channel.
     public func services(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> [any Service] {
+        let hosts = HostPolicy(allowedHosts: self.configuration.allowedHosts)
+        let cors = CORSPolicy(allowedOrigins: self.configuration.allowedOrigins)
+        let pool = self.pool
         let application = Application(
-            router: self.makeRouter(),
+            router: self.makeRouter(hosts: hosts, cors: cors),
+            server: .http1(
+                configuration: .init(additionalChannelHandlers: [EventStreamHandler(pool: pool, hosts: hosts, cors: cors)])
+            ),
             configuration: .init(address: .hostname(self.configuration.host, port: self.configuration.port), serverName: "wsgate"),
             onServerRunning: onServerRunning,
             logger: self.logger
@@ -31,14 +37,9 @@ public struct Gateway: Sendable {
         return [application, PoolLifecycleService(pool: self.pool, keepaliveInterval: self.configuration.keepaliveInterval)]
     }
 
-    private func makeRouter() -> Router<GatewayRequestContext> {
-        let router = Router(context: GatewayRequestContext.self)
-        router.add(
-            middleware: GatewayMiddleware(
-                hosts: HostPolicy(allowedHosts: self.configuration.allowedHosts),
-                cors: CORSPolicy(allowedOrigins: self.configuration.allowedOrigins)
-            )
-        )
+    private func makeRouter(hosts: HostPolicy, cors: CORSPolicy) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: GatewayMiddleware(hosts: hosts, cors: cors))
         HealthRoutes(pool: self.pool).register(on: router)
         ConnectionRoutes(pool: self.pool, configuration: self.configuration).register(on: router)
         return router

@@ -138,7 +138,7 @@ struct UpstreamSessionTests {
         try await peer.send(.binary, Array(repeating: 7, count: size))
         // Read the raw record: parsing 22 MB of JSON in a debug build would dominate the test.
         var record = ByteBuffer()
-        for buffer in await subscription.next() ?? [] { record.writeImmutableBuffer(buffer) }
+        for buffer in await SubscriptionReader(subscription).nextBatch() ?? [] { record.writeImmutableBuffer(buffer) }
         let prefix = "id: 1\ndata: {\"type\":\"Binary\",\"data\":\""
         #expect(record.readString(length: prefix.utf8.count) == prefix)
         let base64 = record.readString(length: record.readableBytes - 4) ?? ""

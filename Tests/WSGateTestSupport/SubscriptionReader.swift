@@ -24,10 +24,26 @@ public final class SubscriptionReader: @unchecked Sendable {
     /// The next record, or `nil` when the stream has ended.
     public func next() async -> SSERecord? {
         while self.ready.isEmpty {
-            guard let batch = await self.subscription.next() else { return nil }
+            guard let batch = await self.nextBatch() else { return nil }
             for record in batch { self.ready += self.parser.feed(String(buffer: record)) }
         }
         return self.ready.removeFirst()
+    }
+
+    /// The next records the subscription hands out, or `nil` once it has ended.
+    public func nextBatch() async -> [ByteBuffer]? {
+        while true {
+            let batch: EventSubscription.Batch? = await withCheckedContinuation { continuation in
+                let batch = self.subscription.take(orWake: { continuation.resume(returning: nil) })
+                if case .pending = batch { return }
+                continuation.resume(returning: batch)
+            }
+            switch batch {
+            case .records(let records)?: return records
+            case .ended?: return nil
+            case .pending?, nil: continue
+            }
+        }
     }
 
     /// The `data` of the next record as JSON.

@@ -2,7 +2,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// One subscriber's queue of encoded Server-Sent Events records, filled by the connection's
-/// ``EventHistory`` and drained by one writer that takes everything queued at once.
+/// ``EventHistory`` and drained by one writer with ``take(orWake:)``: the writer takes what is
+/// queued, and when nothing is, it is woken once something arrives.
 ///
 /// The history uses the queue's size for flow control: it stops reading the upstream while even
 /// its fastest subscriber has much queued, and cuts a subscriber off once more than
@@ -27,7 +28,7 @@ public final class EventSubscription: Sendable {
         var lastTake = NIODeadline.now()
         var isFinished = false
         var isCutOff = false
-        var waiter: CheckedContinuation<[ByteBuffer]?, Never>?
+        var waker: (@Sendable () -> Void)?
         var onCutOff: (@Sendable () -> Void)?
     }
 
@@ -66,18 +67,26 @@ public final class EventSubscription: Sendable {
     /// writer's progress, which flow control watches, is seen at least every so many bytes.
     static let batchLimit = 256 * 1024
 
-    /// Waits for records and returns the queued ones, up to ``batchLimit`` bytes, or `nil` once the stream has ended.
-    public func next() async -> [ByteBuffer]? {
-        let batch: [ByteBuffer]? = await withCheckedContinuation { continuation in
-            let batch: [ByteBuffer]?? = self.state.withLockedValue { state in
-                if !state.queued.isEmpty { return .some(state.take()) }
-                if state.isFinished { return .some(nil) }
-                state.waiter = continuation
-                return .none
-            }
-            if let batch { continuation.resume(returning: batch) }
+    /// What ``take(orWake:)`` found.
+    public enum Batch: Sendable {
+        /// Records to write, oldest first, at most ``batchLimit`` bytes unless one is larger.
+        case records([ByteBuffer])
+        /// Nothing yet: the waker will be called once when records arrive or the stream ends.
+        case pending
+        /// The stream has ended and everything was taken.
+        case ended
+    }
+
+    /// Takes the queued records. When there are none and the stream goes on, `wake` is kept and
+    /// called once, from whichever thread queues the next record or ends the stream.
+    public func take(orWake wake: @escaping @Sendable () -> Void) -> Batch {
+        let batch: Batch = self.state.withLockedValue { state in
+            if !state.queued.isEmpty { return .records(state.take()) }
+            if state.isFinished { return .ended }
+            state.waker = wake
+            return .pending
         }
-        if batch != nil { self.notify(self, .took) }
+        if case .records = batch { self.notify(self, .took) }
         return batch
     }
 
@@ -92,30 +101,28 @@ public final class EventSubscription: Sendable {
     /// `nil` returned, and the caller unsubscribes it and, outside its own locks, calls
     /// ``runCutOffAction()``.
     func enqueue(_ record: ByteBuffer, enforcingLimit: Bool) -> Int? {
-        let (waiter, batch, queued): (CheckedContinuation<[ByteBuffer]?, Never>?, [ByteBuffer]?, Int?) =
-            self.state.withLockedValue { state in
-                guard !state.isFinished else { return (nil, nil, 0) }
-                if enforcingLimit, state.queuedBytes > self.unsentLimit {
-                    return (state.cutOff(), nil, nil)
-                }
-                state.queued.append(record)
-                state.queuedBytes += record.readableBytes
-                guard let waiter = state.waiter else { return (nil, nil, state.queuedBytes) }
-                state.waiter = nil
-                return (waiter, state.take(), 0)
+        let (waker, queued): ((@Sendable () -> Void)?, Int?) = self.state.withLockedValue { state in
+            guard !state.isFinished else { return (nil, 0) }
+            if enforcingLimit, state.queuedBytes > self.unsentLimit {
+                return (state.cutOff(), nil)
             }
-        waiter?.resume(returning: batch)
+            state.queued.append(record)
+            state.queuedBytes += record.readableBytes
+            defer { state.waker = nil }
+            return (state.waker, state.queuedBytes)
+        }
+        waker?()
         return queued
     }
 
     /// Cuts the subscriber off if the writer has taken nothing since `deadline` while records wait.
     /// Returns whether it did; the caller then unsubscribes it and calls ``runCutOffAction()``.
     func cutOffIfStalled(since deadline: NIODeadline) -> Bool {
-        let (waiter, isCutOff) = self.state.withLockedValue { state -> (CheckedContinuation<[ByteBuffer]?, Never>?, Bool) in
+        let (waker, isCutOff) = self.state.withLockedValue { state -> ((@Sendable () -> Void)?, Bool) in
             guard !state.isFinished, state.queuedBytes > 0, state.lastTake < deadline else { return (nil, false) }
             return (state.cutOff(), true)
         }
-        waiter?.resume(returning: nil)
+        waker?()
         return isCutOff
     }
 
@@ -126,13 +133,12 @@ public final class EventSubscription: Sendable {
 
     /// Ends the stream after the records already queued.
     func finish() {
-        // A writer waits only while nothing is queued, so a waiting writer has nothing left to take.
-        let waiter = self.state.withLockedValue { state in
+        let waker = self.state.withLockedValue { state in
             state.isFinished = true
-            defer { state.waiter = nil }
-            return state.waiter
+            defer { state.waker = nil }
+            return state.waker
         }
-        waiter?.resume(returning: nil)
+        waker?()
     }
 }
 
@@ -158,13 +164,13 @@ extension EventSubscription.State {
         return (0..<count).map { _ in self.queued.removeFirst() }
     }
 
-    /// Ends the stream at once, dropping what is queued; returns the waiting writer to wake.
-    fileprivate mutating func cutOff() -> CheckedContinuation<[ByteBuffer]?, Never>? {
+    /// Ends the stream at once, dropping what is queued; returns the writer's waker to call.
+    fileprivate mutating func cutOff() -> (@Sendable () -> Void)? {
         self.isCutOff = true
         self.isFinished = true
         self.queued.removeAll()
         self.queuedBytes = 0
-        defer { self.waiter = nil }
-        return self.waiter
+        defer { self.waker = nil }
+        return self.waker
     }
 }

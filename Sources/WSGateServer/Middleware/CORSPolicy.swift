@@ -29,10 +29,10 @@ struct CORSPolicy: Sendable {
         return response
     }
 
-    /// Adds the headers that let `origin` read `response`.
-    func permit(_ origin: String, toRead response: inout Response, isPreflight: Bool) {
-        if !isPreflight { response.headers[.accessControlExposeHeaders] = "Location" }
-        response.headers[.accessControlAllowOrigin] = origin
-        response.headers[.vary] = "Origin"
+    /// Adds the headers that let `origin` read a response with these `headers`.
+    func permit(_ origin: String, toRead headers: inout HTTPFields, isPreflight: Bool = false) {
+        if !isPreflight { headers[.accessControlExposeHeaders] = "Location" }
+        headers[.accessControlAllowOrigin] = origin
+        headers[.vary] = "Origin"
     }
 }

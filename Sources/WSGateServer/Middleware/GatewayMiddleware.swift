@@ -20,7 +20,7 @@ struct GatewayMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         let isPreflight = CORSPolicy.isPreflight(request)
         var response = isPreflight ? self.cors.preflightResponse() : await self.respond(request, context, next)
-        self.cors.permit(origin, toRead: &response, isPreflight: isPreflight)
+        self.cors.permit(origin, toRead: &response.headers, isPreflight: isPreflight)
         return response
     }
 

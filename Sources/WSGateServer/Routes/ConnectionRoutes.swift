@@ -4,17 +4,17 @@ import Hummingbird
 import NIOCore
 import WSGateCore
 
-/// The connection endpoints: open, list, inspect, send, subscribe and close.
+/// The connection endpoints: open, list, inspect, send and close. Subscribing is served on the
+/// event loop by ``EventStreamHandler``.
 struct ConnectionRoutes {
     let pool: ConnectionPool
     let configuration: GatewayConfiguration
 
-    func register(on router: Router<GatewayRequestContext>) {
+    func register(on router: Router<BasicRequestContext>) {
         router.post("connections") { request, _ in try await self.open(request) }
         router.get("connections") { _, _ in self.list() }
         router.get("connections/:id") { _, context in try self.info(context) }
         router.post("connections/:id/send") { request, context in try await self.send(request, context) }
-        router.get("connections/:id/events") { request, context in try self.events(request, context) }
         router.delete("connections/:id") { request, context in try await self.close(request, context) }
     }
 
@@ -47,12 +47,12 @@ struct ConnectionRoutes {
     }
 
     /// `GET /connections/<id>`.
-    private func info(_ context: GatewayRequestContext) throws -> Response {
+    private func info(_ context: BasicRequestContext) throws -> Response {
         Response.json(Self.describe(try self.connection(context)))
     }
 
     /// `POST /connections/<id>/send`: the Tauri plugin's `send(message)`.
-    private func send(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    private func send(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let connection = try self.connection(context)
         var request = request
         guard let mediaType = request.mediaType, SendRequest.mediaTypes.contains(mediaType) else {
@@ -64,26 +64,8 @@ struct ConnectionRoutes {
         return Response(status: .noContent)
     }
 
-    /// `GET /connections/<id>/events`: the Tauri plugin's `addListener(cb)`, as Server-Sent Events.
-    private func events(_ request: Request, _ context: GatewayRequestContext) throws -> Response {
-        let connection = try self.connection(context)
-        let query = request.uri.queryParameters
-        let binaryEncoding: BinaryEncoding
-        switch query["binary"] {
-        case nil, "array"?: binaryEncoding = .integerArray
-        case "base64"?: binaryEncoding = .base64
-        case let other?: throw APIError.invalidRequest("?binary must be base64 or array, not \"\(other)\".")
-        }
-        switch connection.history.subscribe(from: try Self.cursor(of: request), binaryEncoding: binaryEncoding) {
-        case .complete:
-            return Response(status: .noContent)
-        case .stream(let subscription):
-            return EventStream.response(for: subscription, channel: context.channel)
-        }
-    }
-
     /// `DELETE /connections/<id>[?code=&reason=]`: the Tauri plugin's `disconnect()`.
-    private func close(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+    private func close(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let connection = try self.connection(context)
         let query = request.uri.queryParameters
         var code = Int(CloseFrame.normalClosure)
@@ -102,27 +84,10 @@ struct ConnectionRoutes {
         ])
     }
 
-    private func connection(_ context: GatewayRequestContext) throws -> Connection {
+    private func connection(_ context: BasicRequestContext) throws -> Connection {
         let id = try context.parameters.require("id")
         guard let connection = self.pool.connection(ConnectionID(id)) else { throw APIError.connectionNotFound(id) }
         return connection
-    }
-
-    /// The cursor from `Last-Event-ID`, `?lastEventId=n` or `?from=now`; the beginning without one.
-    private static func cursor(of request: Request) throws -> EventCursor {
-        let query = request.uri.queryParameters
-        let header = request.headers.first { $0.name.canonicalName == "last-event-id" }?.value
-        if let lastEventID = header ?? query["lastEventId"].map(String.init) {
-            guard let id = Int(lastEventID.trimmingCharacters(in: .whitespaces)), id >= 0 else {
-                throw APIError.invalidRequest("The last event id \"\(lastEventID)\" is not a non-negative integer.")
-            }
-            return .after(id)
-        }
-        switch query["from"] {
-        case nil: return .beginning
-        case "now"?: return .now
-        case let other?: throw APIError.invalidRequest("?from takes only \"now\", not \"\(other)\".")
-        }
     }
 
     private static func describe(_ connection: Connection) -> JSONValue {

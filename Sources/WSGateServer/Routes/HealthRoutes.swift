@@ -5,7 +5,7 @@ import WSGateCore
 struct HealthRoutes {
     let pool: ConnectionPool
 
-    func register(on router: Router<GatewayRequestContext>) {
+    func register(on router: Router<BasicRequestContext>) {
         router.get("healthz") { _, _ in Response.json(["status": "ok"]) }
         router.get("readyz") { _, _ in
             guard self.pool.isAccepting else {
