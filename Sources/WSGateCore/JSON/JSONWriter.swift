@@ -14,41 +14,55 @@ extension ByteBuffer {
 
     /// Writes UTF-8 `bytes` as a quoted JSON string (see ``writeJSONString(_:)``).
     ///
-    /// Runs without escapes are found eight bytes at a time and copied whole, so long text
-    /// costs little more than a copy.
+    /// Runs without escapes are found 32 bytes at a time and copied whole, so long text costs
+    /// little more than a copy.
     @inlinable
     public mutating func writeJSONString(utf8Bytes bytes: UnsafeBufferPointer<UInt8>) {
         self.reserveCapacity(minimumWritableBytes: bytes.count + 2)
         self.writeInteger(UInt8(ascii: "\""))
+        let raw = UnsafeRawBufferPointer(bytes)
         var runStart = 0
         var index = 0
-        let raw = UnsafeRawBufferPointer(bytes)
         while index < bytes.count {
-            if index + 8 <= bytes.count, !Self.needsEscape(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+            // Skip clean stretches four words at a time, then one word at a time.
+            while index + 32 <= bytes.count {
+                let mask =
+                    Self.escapeMask(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                    | Self.escapeMask(raw.loadUnaligned(fromByteOffset: index + 8, as: UInt64.self))
+                    | Self.escapeMask(raw.loadUnaligned(fromByteOffset: index + 16, as: UInt64.self))
+                    | Self.escapeMask(raw.loadUnaligned(fromByteOffset: index + 24, as: UInt64.self))
+                if mask != 0 { break }
+                index += 32
+            }
+            while index + 8 <= bytes.count, Self.escapeMask(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) == 0 {
                 index += 8
-                continue
             }
-            let byte = bytes[index]
-            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                self.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart..<index])))
-                self.writeJSONEscape(byte)
-                runStart = index + 1
+            let end = min(index + 8, bytes.count)
+            while index < end {
+                let byte = bytes[index]
+                if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                    self.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart..<index])))
+                    self.writeJSONEscape(byte)
+                    runStart = index + 1
+                }
+                index += 1
             }
-            index += 1
         }
         self.writeBytes(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count])))
         self.writeInteger(UInt8(ascii: "\""))
     }
 
-    /// Whether any of the eight bytes in `word` is a control character, a quote or a backslash
-    /// (bit tricks from "Bit Twiddling Hacks": a byte is zero iff `(v - 1) & ~v` sets its top bit).
+    /// Non-zero when any of the eight bytes in `word` is a control character, a quote or a
+    /// backslash ("Bit Twiddling Hacks": `(v - 0x01…) & ~v & 0x80…` marks the bytes of `v` below 1,
+    /// that is the zero bytes; with `0x20…` it marks those below 0x20). Bytes of 0x80 and above,
+    /// all of multi-byte UTF-8, never match.
     @inlinable
-    static func needsEscape(_ word: UInt64) -> Bool {
+    static func escapeMask(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
-        let highBits: UInt64 = 0x8080_8080_8080_8080
-        func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & highBits != 0 }
-        let belowSpace = (word &- ones &* 0x20) & ~word & highBits != 0
-        return belowSpace || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
+        let quotes = word ^ (ones &* 0x22)
+        let backslashes = word ^ (ones &* 0x5C)
+        return ((word &- ones &* 0x20) & ~word | (quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes)
+            & 0x8080_8080_8080_8080
     }
 
     @usableFromInline
