@@ -201,7 +201,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
 
     private func deliver(_ message: PartialMessage) throws(SessionFailure) {
         if message.isText {
-            guard let text = String(validating: message.payload.readableBytesView, as: UTF8.self) else {
+            guard let text = message.payload.validatedUTF8String() else {
                 throw .invalidUTF8
             }
             self.observer.sessionReceived(.text(text))
@@ -234,7 +234,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         guard CloseFrame.isValidCode(Int(code)) else {
             throw .protocolViolation("Invalid close sequence: close code \(code) may not be sent")
         }
-        guard let reason = String(validating: payload.readableBytesView, as: UTF8.self) else {
+        guard let reason = payload.validatedUTF8String() else {
             throw .invalidUTF8
         }
         return CloseFrame(code: code, reason: reason)

@@ -1,6 +1,7 @@
 import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
+import NIOPosix
 import WSGateCore
 
 /// Serves `GET /connections/<id>/events` on the HTTP connection's event loop.
@@ -143,7 +144,16 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func drain() {
         guard let context, case .streaming(let subscription) = self.state else { return }
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let wake: @Sendable () -> Void = { handler.eventLoop.execute { handler.value.drain() } }
+        let wake: @Sendable () -> Void = {
+            let drainHere = { handler.eventLoop.execute { handler.value.drain() } }
+            // Woken by a record appended on an event loop (the upstream's): wait for the rest of
+            // that loop's reads, so that a burst crosses threads once, not once per record.
+            if let producer = MultiThreadedEventLoopGroup.currentEventLoop, producer !== handler.eventLoop {
+                producer.execute(drainHere)
+            } else {
+                drainHere()
+            }
+        }
         while context.channel.isWritable {
             switch subscription.take(orWake: wake) {
             case .records(let records):

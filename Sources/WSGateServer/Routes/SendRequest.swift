@@ -11,7 +11,7 @@ enum SendRequest {
     static func messages(in body: ByteBuffer, mediaType: String) throws -> [Message] {
         switch mediaType {
         case "text/plain":
-            guard let text = String(validating: body.readableBytesView, as: UTF8.self) else {
+            guard let text = body.validatedUTF8String() else {
                 throw APIError.invalidMessage("A text/plain body must be valid UTF-8.")
             }
             return [.text(text)]
