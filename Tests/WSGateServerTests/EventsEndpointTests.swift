@@ -175,6 +175,24 @@ struct EventsEndpointTests {
         }
     }
 
+    @Test func aPipelinedStreamRequestIsAnsweredAfterTheRequestsBeforeIt() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway { client, _ in
+            let id = try await client.connect(server.url())
+            let peer = try await server.nextPeer()
+            try await peer.sendText("first")
+            let raw = try await RawConnection(port: client.port)
+            try await raw.send(
+                "GET /connections HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /connections/\(id)/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            )
+            let text = try await raw.read(until: "\"first\"")
+            let list = try #require(text.range(of: "{\"connections\":"))
+            let stream = try #require(text.range(of: "text/event-stream"))
+            #expect(list.lowerBound < stream.lowerBound)
+            raw.close()
+        }
+    }
+
     @Test(arguments: ["?lastEventId=x", "?lastEventId=-1", "?from=later", "?binary=hex"])
     func badCursorsAre400(query: String) async throws {
         let server = try await UpstreamServer()

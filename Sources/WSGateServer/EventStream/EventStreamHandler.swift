@@ -22,6 +22,9 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case forwarding
         /// An event stream request whose end has not arrived yet.
         case receiving(HTTPRequest, connectionID: String)
+        /// A complete event stream request that waits for Hummingbird to finish answering the
+        /// requests pipelined before it, so that responses keep their order.
+        case deferred(HTTPRequest, connectionID: String)
         /// Writing the stream; it ends with the connection.
         case streaming(EventSubscription)
         case finished
@@ -32,6 +35,8 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let cors: CORSPolicy
     private var state = State.forwarding
     private var context: ChannelHandlerContext?
+    /// Requests passed to Hummingbird whose responses have not ended yet.
+    private var requestsAtHummingbird = 0
 
     init(pool: ConnectionPool, hosts: HostPolicy, cors: CORSPolicy) {
         self.pool = pool
@@ -50,15 +55,29 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if request.method == .get, let id = request.path.flatMap(EventStreamRequest.connectionID(inPath:)) {
                 self.state = .receiving(request, connectionID: id)
             } else {
+                self.requestsAtHummingbird += 1
                 context.fireChannelRead(data)
             }
         case (.forwarding, _):
             context.fireChannelRead(data)
         case (.receiving(let request, let id), .end):
-            self.serve(request, connectionID: id, context: context)
-        case (.receiving, _), (.streaming, _), (.finished, _):
-            // A GET's body, or bytes sent while streaming: nothing to do with them.
+            if self.requestsAtHummingbird > 0 {
+                self.state = .deferred(request, connectionID: id)
+            } else {
+                self.serve(request, connectionID: id, context: context)
+            }
+        case (.receiving, _), (.deferred, _), (.streaming, _), (.finished, _):
+            // A GET's body, or bytes sent after an event stream request: nothing to do with them.
             break
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        context.write(data, promise: promise)
+        guard case .end = self.unwrapOutboundIn(data) else { return }
+        self.requestsAtHummingbird -= 1
+        if self.requestsAtHummingbird == 0, case .deferred(let request, let id) = self.state {
+            self.serve(request, connectionID: id, context: context)
         }
     }
 
@@ -145,7 +164,7 @@ final class EventStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let context, case .streaming(let subscription) = self.state else { return }
         let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
         let wake: @Sendable () -> Void = {
-            let drainHere = { handler.eventLoop.execute { handler.value.drain() } }
+            let drainHere: @Sendable () -> Void = { handler.eventLoop.execute { handler.value.drain() } }
             // Woken by a record appended on an event loop (the upstream's): wait for the rest of
             // that loop's reads, so that a burst crosses threads once, not once per record.
             if let producer = MultiThreadedEventLoopGroup.currentEventLoop, producer !== handler.eventLoop {

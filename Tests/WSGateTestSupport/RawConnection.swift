@@ -1,0 +1,61 @@
+import NIOCore
+import NIOPosix
+
+/// A bare TCP connection to the gateway, for requests a normal client would not send, such as
+/// pipelined ones. What arrives is collected as text.
+public final class RawConnection: Sendable {
+    private let channel: Channel
+    private let received: AsyncStream<ByteBuffer>
+
+    /// Connects to 127.0.0.1:`port`.
+    public init(port: Int) async throws {
+        let (received, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+        self.received = received
+        self.channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteCollector(continuation: continuation))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port)
+            .get()
+    }
+
+    /// Writes `text` as it is.
+    public func send(_ text: String) async throws {
+        try await self.channel.writeAndFlush(ByteBuffer(string: text))
+    }
+
+    /// Reads until the text received so far contains `marker`, and returns all of it.
+    public func read(until marker: String) async throws -> String {
+        var text = ""
+        var iterator = self.received.makeAsyncIterator()
+        while !text.contains(marker) {
+            guard let chunk = await iterator.next() else { throw TestFailure("The connection ended before \"\(marker)\": \(text)") }
+            text += String(buffer: chunk)
+        }
+        return text
+    }
+
+    /// Closes the connection.
+    public func close() {
+        self.channel.close(promise: nil)
+    }
+}
+
+private final class ByteCollector: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    private let continuation: AsyncStream<ByteBuffer>.Continuation
+
+    init(continuation: AsyncStream<ByteBuffer>.Continuation) {
+        self.continuation = continuation
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        self.continuation.yield(self.unwrapInboundIn(data))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.continuation.finish()
+    }
+}
