@@ -25,10 +25,15 @@ public struct Gateway: Sendable {
         let hosts = HostPolicy(allowedHosts: self.configuration.allowedHosts)
         let cors = CORSPolicy(allowedOrigins: self.configuration.allowedOrigins)
         let pool = self.pool
+        let maxRequestBodySize = self.configuration.maxRequestBodySize
         let application = Application(
             router: self.makeRouter(hosts: hosts, cors: cors),
             server: .http1(
-                configuration: .init(additionalChannelHandlers: [EventStreamHandler(pool: pool, hosts: hosts, cors: cors)])
+                configuration: .init(
+                    additionalChannelHandlers: [
+                        HotPathHandler(pool: pool, hosts: hosts, cors: cors, maxRequestBodySize: maxRequestBodySize)
+                    ]
+                )
             ),
             configuration: .init(address: .hostname(self.configuration.host, port: self.configuration.port), serverName: "wsgate"),
             onServerRunning: onServerRunning,

@@ -111,6 +111,25 @@ struct SendEndpointTests {
         }
     }
 
+    @Test func pipelinedSendsAreAnsweredAndSentInOrder() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway { client, _ in
+            let id = try await client.connect(server.url())
+            let peer = try await server.nextPeer()
+            let raw = try await RawConnection(port: client.port)
+            let send = { (text: String) in
+                "POST /connections/\(id)/send HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: \(text.utf8.count)\r\n\r\n\(text)"
+            }
+            try await raw.send(send("one") + "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + send("two"))
+            let text = try await raw.read(until: "{\"status\":\"ok\"}")
+            let statuses = text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
+            #expect(statuses.prefix(2) == ["204", "200"])
+            let frames = [await peer.receive(), await peer.receive()].map { $0.map { String(buffer: $0.data) } }
+            #expect(frames == ["one", "two"])
+            raw.close()
+        }
+    }
+
     @Test func aFullWriteBufferIs503WithRetryAfter() async throws {
         let server = try await UpstreamServer()
         try await withGateway { client, _ in

@@ -60,8 +60,14 @@ public final class Connection: Sendable {
 
     /// Sends `messages` in order and returns once the last is written to the socket.
     public func send(_ messages: [Message]) async throws {
+        try await self.send(messages).get()
+    }
+
+    /// Sends `messages` in order; the future completes, on the connection's event loop, once the
+    /// last is written to the socket, or fails with a ``SendError``.
+    public func send(_ messages: [Message]) -> EventLoopFuture<Void> {
         guard let upstream = self.state.withLockedValue({ $0.upstream }) else {
-            throw SendError.connectionClosed(nil)
+            return self.endPromise.futureResult.eventLoop.makeFailedFuture(SendError.connectionClosed(nil))
         }
         if messages.contains(where: { if case .close = $0 { true } else { false } }) {
             self.markClosing()
@@ -70,7 +76,7 @@ public final class Connection: Sendable {
         upstream.session.eventLoop.execute {
             upstream.session.value.send(messages, promise: written)
         }
-        try await written.futureResult.get()
+        return written.futureResult
     }
 
     /// Starts the closing handshake with `frame` (unless it has started) and waits for the end,

@@ -4,8 +4,8 @@ import Hummingbird
 import NIOCore
 import WSGateCore
 
-/// The connection endpoints: open, list, inspect, send and close. Subscribing is served on the
-/// event loop by ``EventStreamHandler``.
+/// The connection endpoints: open, list, inspect and close. Sending and subscribing are served
+/// on the event loop by ``HotPathHandler``.
 struct ConnectionRoutes {
     let pool: ConnectionPool
     let configuration: GatewayConfiguration
@@ -14,14 +14,13 @@ struct ConnectionRoutes {
         router.post("connections") { request, _ in try await self.open(request) }
         router.get("connections") { _, _ in self.list() }
         router.get("connections/:id") { _, context in try self.info(context) }
-        router.post("connections/:id/send") { request, context in try await self.send(request, context) }
         router.delete("connections/:id") { request, context in try await self.close(request, context) }
     }
 
     /// `POST /connections`: the Tauri plugin's `connect(url, config)`.
     private func open(_ request: Request) async throws -> Response {
         var request = request
-        guard request.mediaType == "application/json" else {
+        guard HTTPFields.mediaType(of: request.headers[.contentType]) == "application/json" else {
             throw APIError.unsupportedMediaType(request.headers[.contentType], accepted: ["application/json"])
         }
         let body = try await request.collectBody(upTo: self.configuration.maxRequestBodySize)
@@ -49,19 +48,6 @@ struct ConnectionRoutes {
     /// `GET /connections/<id>`.
     private func info(_ context: BasicRequestContext) throws -> Response {
         Response.json(Self.describe(try self.connection(context)))
-    }
-
-    /// `POST /connections/<id>/send`: the Tauri plugin's `send(message)`.
-    private func send(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
-        let connection = try self.connection(context)
-        var request = request
-        guard let mediaType = request.mediaType, SendRequest.mediaTypes.contains(mediaType) else {
-            throw APIError.unsupportedMediaType(request.headers[.contentType], accepted: SendRequest.mediaTypes)
-        }
-        let body = try await request.collectBody(upTo: self.configuration.maxRequestBodySize)
-        let messages = try SendRequest.messages(in: body, mediaType: mediaType)
-        try await connection.send(messages)
-        return Response(status: .noContent)
     }
 
     /// `DELETE /connections/<id>[?code=&reason=]`: the Tauri plugin's `disconnect()`.

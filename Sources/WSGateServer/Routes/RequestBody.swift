@@ -1,13 +1,13 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import WSGateCore
 
-/// Reading and checking request bodies.
-extension Request {
-    /// The media type of the body, lowercased and without parameters such as `charset`.
-    var mediaType: String? {
-        self.headers[.contentType].map { type in
+extension HTTPFields {
+    /// The media type in a `Content-Type` value, lowercased and without parameters such as `charset`.
+    static func mediaType(of contentType: String?) -> String? {
+        contentType.map { type in
             String(type.split(separator: ";", maxSplits: 1).first ?? "").trimmingCharacters(in: .whitespaces).lowercased()
         }
     }

@@ -2,28 +2,15 @@ import Foundation
 import HTTPTypes
 import WSGateCore
 
-/// A `GET /connections/<id>/events` request: which connection, from where, in which encoding.
+/// What a `GET /connections/<id>/events` request asks for: from where, in which encoding.
 struct EventStreamRequest {
-    /// The connection id from the path.
-    var connectionID: String
     /// Where the stream starts: `Last-Event-ID` or `?lastEventId=n`, `?from=now`, or the beginning.
     var cursor: EventCursor
     /// `?binary=base64` or the default integer arrays.
     var binaryEncoding: BinaryEncoding
 
-    /// The connection id if `path` (with its query) names an event stream.
-    static func connectionID(inPath path: String) -> String? {
-        let route = path.split(separator: "?", maxSplits: 1).first ?? ""
-        let segments = route.split(separator: "/", omittingEmptySubsequences: false)
-        guard segments.count == 4, segments[0].isEmpty, segments[1] == "connections", segments[3] == "events",
-            !segments[2].isEmpty
-        else { return nil }
-        return String(segments[2])
-    }
-
     /// Reads the request; throws an ``APIError`` for a malformed cursor or encoding.
-    init(_ request: HTTPRequest, connectionID: String) throws {
-        self.connectionID = connectionID
+    init(_ request: HTTPRequest) throws {
         let query = Dictionary(
             (URLComponents(string: request.path ?? "")?.queryItems ?? []).map { ($0.name, $0.value ?? "") },
             uniquingKeysWith: { first, _ in first }

@@ -1,0 +1,202 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+import WSGateCore
+
+/// Serves the two busiest endpoints, `GET /connections/<id>/events` and
+/// `POST /connections/<id>/send`, on the HTTP connection's event loop.
+///
+/// It sits in each HTTP/1 connection's pipeline in front of Hummingbird, takes those requests for
+/// itself and passes every other one through. Without a Swift task per request or per stream,
+/// a send costs no hop to a task and back, an event goes from the connection's history to the
+/// socket directly, and thousands of idle streams hold no task stacks. Responses keep the order
+/// of the requests, pipelined ones included.
+final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    /// The endpoints served here.
+    enum Route {
+        case events(connectionID: String)
+        case send(connectionID: String)
+    }
+
+    /// A request taken for this handler, with its body so far.
+    struct PendingRequest {
+        var head: HTTPRequest
+        var route: Route
+        var body = ByteBuffer()
+        var isTooLarge = false
+    }
+
+    enum State {
+        /// Requests go to Hummingbird.
+        case forwarding
+        /// A request of ours whose end has not arrived yet.
+        case receiving(PendingRequest)
+        /// A complete request of ours that waits for Hummingbird to answer the requests before it.
+        case waitingForHummingbird(PendingRequest)
+        /// A send waits for its message to be written upstream.
+        case sending
+        /// Writing an event stream; it ends with the connection.
+        case streaming(EventSubscription)
+        case finished
+    }
+
+    let pool: ConnectionPool
+    let hosts: HostPolicy
+    let cors: CORSPolicy
+    let maxRequestBodySize: Int
+    var state = State.forwarding
+    var context: ChannelHandlerContext?
+    /// Requests passed to Hummingbird whose responses have not ended yet.
+    private var requestsAtHummingbird = 0
+    /// Parts that arrived while a request of ours was being answered, replayed after it.
+    private var heldParts: [HTTPRequestPart] = []
+
+    init(pool: ConnectionPool, hosts: HostPolicy, cors: CORSPolicy, maxRequestBodySize: Int) {
+        self.pool = pool
+        self.hosts = hosts
+        self.cors = cors
+        self.maxRequestBodySize = maxRequestBodySize
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        self.process(self.unwrapInboundIn(data), context: context)
+    }
+
+    private func process(_ part: HTTPRequestPart, context: ChannelHandlerContext) {
+        switch (self.state, part) {
+        case (.forwarding, .head(let head)):
+            if let route = Self.route(of: head) {
+                self.state = .receiving(PendingRequest(head: head, route: route))
+            } else {
+                self.requestsAtHummingbird += 1
+                context.fireChannelRead(self.wrapInboundOut(part))
+            }
+        case (.forwarding, _):
+            context.fireChannelRead(self.wrapInboundOut(part))
+        case (.receiving(var pending), .body(var chunk)):
+            if pending.body.readableBytes + chunk.readableBytes > self.maxRequestBodySize {
+                pending.isTooLarge = true
+                pending.body.clear()
+            } else if !pending.isTooLarge {
+                pending.body.writeBuffer(&chunk)
+            }
+            self.state = .receiving(pending)
+        case (.receiving(let pending), .end):
+            if self.requestsAtHummingbird > 0 {
+                self.state = .waitingForHummingbird(pending)
+            } else {
+                self.serve(pending, context: context)
+            }
+        case (.receiving, .head):
+            break
+        case (.waitingForHummingbird, _), (.sending, _):
+            self.heldParts.append(part)
+        case (.streaming, _), (.finished, _):
+            // The connection belongs to its event stream: whatever the client sends is ignored.
+            break
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        context.write(data, promise: promise)
+        guard case .end = self.unwrapOutboundIn(data) else { return }
+        self.requestsAtHummingbird -= 1
+        if self.requestsAtHummingbird == 0, case .waitingForHummingbird(let pending) = self.state {
+            self.serve(pending, context: context)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .streaming(let subscription) = self.state { subscription.cancel() }
+        self.state = .finished
+        context.fireChannelInactive()
+    }
+
+    /// Whether parts are processed as they come rather than held.
+    private var isTakingParts: Bool {
+        switch self.state {
+        case .forwarding, .receiving: true
+        case .waitingForHummingbird, .sending, .streaming, .finished: false
+        }
+    }
+
+    /// Which of our endpoints `head` asks for, if any.
+    private static func route(of head: HTTPRequest) -> Route? {
+        guard let path = head.path else { return nil }
+        let route = path.split(separator: "?", maxSplits: 1).first ?? ""
+        let segments = route.split(separator: "/", omittingEmptySubsequences: false)
+        guard segments.count == 4, segments[0].isEmpty, segments[1] == "connections", !segments[2].isEmpty else { return nil }
+        switch (head.method, segments[3]) {
+        case (.get, "events"): return .events(connectionID: String(segments[2]))
+        case (.post, "send"): return .send(connectionID: String(segments[2]))
+        default: return nil
+        }
+    }
+
+    // MARK: Answering
+
+    private func serve(_ pending: PendingRequest, context: ChannelHandlerContext) {
+        let origin = pending.head.headerFields[.origin]
+        do {
+            if let authority = pending.head.authority, !self.hosts.allows(authority) {
+                throw APIError(.forbidden, "host_forbidden", "Host \"\(authority)\" is not a loopback name or an allowed host.")
+            }
+            if let origin, !self.cors.allows(origin) {
+                throw APIError(.forbidden, "origin_forbidden", "Origin \"\(origin)\" is not in allowedOrigins.")
+            }
+            switch pending.route {
+            case .events(let id): try self.serveEvents(pending, connection: self.connection(id), origin: origin, context: context)
+            case .send(let id): try self.serveSend(pending, connection: self.connection(id), origin: origin, context: context)
+            }
+        } catch {
+            self.answer(error, origin: origin, context: context)
+        }
+    }
+
+    private func connection(_ id: String) throws -> Connection {
+        guard let connection = self.pool.connection(ConnectionID(id)) else { throw APIError.connectionNotFound(id) }
+        return connection
+    }
+
+    /// Answers with `error` as the API's JSON error.
+    func answer(_ error: any Error, origin: String?, context: ChannelHandlerContext) {
+        let apiError = APIError(error)
+        var body = ByteBuffer()
+        body.writeJSON(apiError.body)
+        var head = HTTPResponse(status: apiError.status, headerFields: apiError.headers)
+        head.headerFields[.contentType] = "application/json"
+        self.answer(head, body: body, origin: origin, context: context)
+    }
+
+    /// Writes a complete response, then goes back to passing requests on, the held ones first.
+    func answer(_ head: HTTPResponse, body: ByteBuffer?, origin: String?, context: ChannelHandlerContext) {
+        var head = head
+        head.headerFields[.contentLength] = "\(body?.readableBytes ?? 0)"
+        self.permit(origin, &head)
+        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+        if let body { context.write(self.wrapOutboundOut(.body(body)), promise: nil) }
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        self.state = .forwarding
+        guard !self.heldParts.isEmpty else { return }
+        while self.isTakingParts, !self.heldParts.isEmpty {
+            self.process(self.heldParts.removeFirst(), context: context)
+        }
+        // Outside a read, what was passed on reaches Hummingbird only with a read-complete.
+        context.fireChannelReadComplete()
+    }
+
+    /// Adds the CORS headers when `origin` is allowed.
+    func permit(_ origin: String?, _ head: inout HTTPResponse) {
+        guard let origin, self.cors.allows(origin) else { return }
+        self.cors.permit(origin, toRead: &head.headerFields)
+    }
+}
