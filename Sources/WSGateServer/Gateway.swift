@@ -42,8 +42,8 @@ public struct Gateway: Sendable {
         return [application, PoolLifecycleService(pool: self.pool, keepaliveInterval: self.configuration.keepaliveInterval)]
     }
 
-    private func makeRouter(hosts: HostPolicy, cors: CORSPolicy) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    private func makeRouter(hosts: HostPolicy, cors: CORSPolicy) -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: GatewayMiddleware(hosts: hosts, cors: cors))
         HealthRoutes(pool: self.pool).register(on: router)
         ConnectionRoutes(pool: self.pool, configuration: self.configuration).register(on: router)

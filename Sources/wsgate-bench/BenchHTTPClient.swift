@@ -69,13 +69,6 @@ struct BenchHTTPClient: Sendable {
         return KeepAliveConnection(channel: channel, answers: answers, host: self.host)
     }
 
-    /// Opens a keep-alive connection for `POST …/send` requests, written without waiting for answers.
-    func sender(path: String) async throws -> PipelinedSender {
-        let counter = AnswerCounter()
-        let channel = try await self.connect(handler: counter)
-        return PipelinedSender(channel: channel, path: path, host: self.host)
-    }
-
     private func connect(handler: ChannelHandler & Sendable, on eventLoop: EventLoop? = nil) async throws -> Channel {
         try await ClientBootstrap(group: eventLoop ?? self.group.next())
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -109,32 +102,8 @@ extension Channel {
     }
 }
 
-/// Sends `POST …/send` requests on one keep-alive connection without waiting for each answer
-/// (HTTP/1.1 pipelining; the gateway answers in order).
-final class PipelinedSender: Sendable {
-    let channel: Channel
-    private let path: String
-    private let host: String
-
-    fileprivate init(channel: Channel, path: String, host: String) {
-        self.channel = channel
-        self.path = path
-        self.host = host
-    }
-
-    /// Sends `text` as a `text/plain` message. Call on the channel's event loop or any thread.
-    func send(_ text: String) {
-        var head = HTTPRequestHead(version: .http1_1, method: .POST, uri: self.path)
-        head.headers.add(name: "Host", value: self.host)
-        head.headers.add(name: "Content-Type", value: "text/plain")
-        head.headers.add(name: "Content-Length", value: "\(text.utf8.count)")
-        self.channel.write(HTTPClientRequestPart.head(head), promise: nil)
-        self.channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: text))), promise: nil)
-        self.channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-    }
-}
-
-/// An HTTP/1.1 connection used for one request at a time, kept open between them.
+/// An HTTP/1.1 connection kept open between requests. Requests may be pipelined: answers are
+/// matched to requests in order.
 final class KeepAliveConnection: Sendable {
     private let channel: Channel
     private let answers: AnswerQueue
@@ -156,6 +125,13 @@ final class KeepAliveConnection: Sendable {
         return try await promise.futureResult.get()
     }
 
+    /// Sends `text` as a `text/plain` message to `path` without waiting for the answer, which
+    /// must be 204. Safe to call from any thread.
+    func sendWithoutWaiting(_ text: String, to path: String) {
+        self.answers.expect(nil)
+        self.channel.writeAndFlush(BenchHTTPClient.request(.POST, path, host: self.host, contentType: "text/plain", body: text), body: text, promise: nil)
+    }
+
     func close() {
         self.channel.close(promise: nil)
     }
@@ -164,9 +140,10 @@ final class KeepAliveConnection: Sendable {
 /// Completes the promises of requests in the order their responses arrive.
 private final class AnswerQueue: ChannelInboundHandler, Sendable {
     typealias InboundIn = HTTPClientResponsePart
-    private let state = NIOLockedValueBox((waiting: [EventLoopPromise<BenchHTTPClient.Response>](), status: 0, body: ByteBuffer()))
+    /// The promises of the requests awaiting answers, in order; `nil` for an answer nobody waits for.
+    private let state = NIOLockedValueBox((waiting: [EventLoopPromise<BenchHTTPClient.Response>?](), status: 0, body: ByteBuffer()))
 
-    func expect(_ promise: EventLoopPromise<BenchHTTPClient.Response>) {
+    func expect(_ promise: EventLoopPromise<BenchHTTPClient.Response>?) {
         self.state.withLockedValue { $0.waiting.append(promise) }
     }
 
@@ -179,7 +156,11 @@ private final class AnswerQueue: ChannelInboundHandler, Sendable {
                 defer { state.body = ByteBuffer() }
                 return (state.waiting.isEmpty ? nil : state.waiting.removeFirst(), BenchHTTPClient.Response(status: state.status, body: state.body))
             }
-            promise?.succeed(response)
+            if let promise {
+                promise.succeed(response)
+            } else if response.status != 204 {
+                print("a send was answered \(response.status): \(String(buffer: response.body))")
+            }
         }
     }
 
@@ -188,7 +169,7 @@ private final class AnswerQueue: ChannelInboundHandler, Sendable {
             defer { state.waiting = [] }
             return state.waiting
         }
-        for promise in waiting { promise.fail(BenchError("The connection closed before the response.")) }
+        for promise in waiting { promise?.fail(BenchError("The connection closed before the response.")) }
     }
 }
 
@@ -219,17 +200,6 @@ private final class ResponseCollector: ChannelInboundHandler, Sendable {
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         self.promise.fail(error)
         context.close(promise: nil)
-    }
-}
-
-/// Counts answers to pipelined sends and fails loudly on any that is not 204.
-private final class AnswerCounter: ChannelInboundHandler, Sendable {
-    typealias InboundIn = HTTPClientResponsePart
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .head(let head) = self.unwrapInboundIn(data), head.status != .noContent {
-            print("send answered \(head.status.code)")
-        }
     }
 }
 

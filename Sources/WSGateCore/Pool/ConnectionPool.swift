@@ -68,7 +68,11 @@ public final class ConnectionPool: Sendable {
     }
 
     /// Opens an upstream connection and registers it. Throws ``PoolError`` or ``UpstreamConnectError``.
-    public func open(_ url: WebSocketURL, config: ConnectionConfig) async throws -> Connection {
+    ///
+    /// `eventLoop`, when given, is the loop the upstream socket is served on: the one of the HTTP
+    /// connection that asked for it, so that a client that goes on sending over that same HTTP
+    /// connection never waits for a hand-over between threads.
+    public func open(_ url: WebSocketURL, config: ConnectionConfig, on eventLoop: (any EventLoop)? = nil) async throws -> Connection {
         try self.state.withLockedValue { state in
             guard !state.isShuttingDown else { throw PoolError.shuttingDown }
             guard state.activeCount < self.settings.maxConnections else {
@@ -78,7 +82,7 @@ public final class ConnectionPool: Sendable {
         }
         let connection = Connection(
             id: .random(), url: url, historyLimits: self.settings.history,
-            eventLoop: self.eventLoopGroup.next(), logger: self.logger
+            eventLoop: eventLoop ?? self.eventLoopGroup.next(), logger: self.logger
         )
         do {
             try await connection.connect(config: config, closeTimeout: self.settings.closeTimeout)

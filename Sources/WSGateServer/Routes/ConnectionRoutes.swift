@@ -10,22 +10,22 @@ struct ConnectionRoutes {
     let pool: ConnectionPool
     let configuration: GatewayConfiguration
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.post("connections") { request, _ in try await self.open(request) }
+    func register(on router: Router<GatewayRequestContext>) {
+        router.post("connections") { request, context in try await self.open(request, on: context.eventLoop) }
         router.get("connections") { _, _ in self.list() }
         router.get("connections/:id") { _, context in try self.info(context) }
         router.delete("connections/:id") { request, context in try await self.close(request, context) }
     }
 
     /// `POST /connections`: the Tauri plugin's `connect(url, config)`.
-    private func open(_ request: Request) async throws -> Response {
+    private func open(_ request: Request, on eventLoop: any EventLoop) async throws -> Response {
         var request = request
         guard HTTPFields.mediaType(of: request.headers[.contentType]) == "application/json" else {
             throw APIError.unsupportedMediaType(request.headers[.contentType], accepted: ["application/json"])
         }
         let body = try await request.collectBody(upTo: self.configuration.maxRequestBodySize)
         let connectRequest = try ConnectRequest(body: body, defaults: self.configuration.connectionDefaults)
-        let connection = try await self.pool.open(connectRequest.url, config: connectRequest.config)
+        let connection = try await self.pool.open(connectRequest.url, config: connectRequest.config, on: eventLoop)
         var headers = HTTPFields()
         headers[.location] = "/connections/\(connection.id)"
         return Response.json(
@@ -46,12 +46,12 @@ struct ConnectionRoutes {
     }
 
     /// `GET /connections/<id>`.
-    private func info(_ context: BasicRequestContext) throws -> Response {
+    private func info(_ context: GatewayRequestContext) throws -> Response {
         Response.json(Self.describe(try self.connection(context)))
     }
 
     /// `DELETE /connections/<id>[?code=&reason=]`: the Tauri plugin's `disconnect()`.
-    private func close(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    private func close(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let connection = try self.connection(context)
         let query = request.uri.queryParameters
         var code = Int(CloseFrame.normalClosure)
@@ -70,7 +70,7 @@ struct ConnectionRoutes {
         ])
     }
 
-    private func connection(_ context: BasicRequestContext) throws -> Connection {
+    private func connection(_ context: GatewayRequestContext) throws -> Connection {
         let id = try context.parameters.require("id")
         guard let connection = self.pool.connection(ConnectionID(id)) else { throw APIError.connectionNotFound(id) }
         return connection

@@ -5,7 +5,7 @@ import WSGateCore
 struct HealthRoutes {
     let pool: ConnectionPool
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<GatewayRequestContext>) {
         router.get("healthz") { _, _ in Response.json(["status": "ok"]) }
         router.get("readyz") { _, _ in
             guard self.pool.isAccepting else {

@@ -13,15 +13,19 @@ struct LatencyScenario {
 
     /// Round-trip times in seconds, through the gateway.
     func runGateway(_ client: BenchHTTPClient, upstream: BenchUpstream) async throws -> [Double] {
-        let id = try await client.openConnection(upstream.url("/echo"))
+        // The connection is opened over the keep-alive connection that then sends, as a client
+        // that reuses its HTTP connection does.
+        let sender = try await client.keepAliveConnection()
+        let id = try await client.openConnection(upstream.url("/echo"), on: sender)
         let timings = RoundTrips(count: self.count)
         let (channel, _) = try await client.openEventStream("/connections/\(id)/events") { record in
             let record = SSERecord(record)
             if let data = record.data, let index = Verification.textInteger(data) { timings.received(index) }
         }
-        let sender = try await client.sender(path: "/connections/\(id)/send")
-        try await self.pace(on: channel.eventLoop, timings: timings) { index in sender.send(String(index)) }
-        sender.channel.close(promise: nil)
+        try await self.pace(on: channel.eventLoop, timings: timings) { index in
+            sender.sendWithoutWaiting(String(index), to: "/connections/\(id)/send")
+        }
+        sender.close()
         channel.close(promise: nil)
         _ = try await client.request(.DELETE, "/connections/\(id)")
         return try timings.verdict()
