@@ -48,12 +48,12 @@ public struct GatewayClient: Sendable {
     public func open(
         _ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: ByteBuffer? = nil
     ) async throws -> ResponseStream {
-        let (parts, continuation) = AsyncThrowingStream.makeStream(of: HTTPClientResponsePart.self)
+        let (parts, continuation) = AsyncStream.makeStream(of: HTTPClientResponsePart.self)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(ResponsePartCollector(continuation: continuation))
+                    try channel.pipeline.syncOperations.addHandler(StreamingHandler(continuation: continuation))
                 }
             }
             .connect(host: "127.0.0.1", port: self.port)
@@ -78,12 +78,12 @@ public final class ResponseStream: @unchecked Sendable {
     public let headers: HTTPHeaders
     /// The HTTP connection, e.g. to stop reading from it.
     public let channel: Channel
-    private var iterator: AsyncThrowingStream<HTTPClientResponsePart, Error>.Iterator
+    private var iterator: AsyncStream<HTTPClientResponsePart>.Iterator
 
-    init(channel: Channel, parts: AsyncThrowingStream<HTTPClientResponsePart, Error>) async throws {
+    init(channel: Channel, parts: AsyncStream<HTTPClientResponsePart>) async throws {
         self.channel = channel
         self.iterator = parts.makeAsyncIterator()
-        guard case .head(let head)? = try await self.iterator.next() else {
+        guard case .head(let head)? = await self.iterator.next() else {
             throw TestFailure("The connection ended before a response head.")
         }
         self.status = Int(head.status.code)
@@ -92,7 +92,7 @@ public final class ResponseStream: @unchecked Sendable {
 
     /// The next piece of the body, or `nil` at its end.
     public func nextChunk() async throws -> ByteBuffer? {
-        while let part = try await self.iterator.next() {
+        while let part = await self.iterator.next() {
             switch part {
             case .body(let chunk): return chunk
             case .end: return nil
@@ -148,28 +148,5 @@ public struct TestFailure: Error, CustomStringConvertible {
     /// Creates the failure.
     public init(_ description: String) {
         self.description = description
-    }
-}
-
-/// Passes every response part to a stream.
-private final class ResponsePartCollector: ChannelInboundHandler, Sendable {
-    typealias InboundIn = HTTPClientResponsePart
-    private let continuation: AsyncThrowingStream<HTTPClientResponsePart, Error>.Continuation
-
-    init(continuation: AsyncThrowingStream<HTTPClientResponsePart, Error>.Continuation) {
-        self.continuation = continuation
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        self.continuation.yield(self.unwrapInboundIn(data))
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        self.continuation.finish()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        self.continuation.finish(throwing: error)
-        context.close(promise: nil)
     }
 }

@@ -14,7 +14,7 @@ public final class RawConnection: Sendable {
         self.channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteCollector(continuation: continuation))
+                    try channel.pipeline.syncOperations.addHandler(StreamingHandler(continuation: continuation))
                 }
             }
             .connect(host: "127.0.0.1", port: port)
@@ -40,22 +40,5 @@ public final class RawConnection: Sendable {
     /// Closes the connection.
     public func close() {
         self.channel.close(promise: nil)
-    }
-}
-
-private final class ByteCollector: ChannelInboundHandler, Sendable {
-    typealias InboundIn = ByteBuffer
-    private let continuation: AsyncStream<ByteBuffer>.Continuation
-
-    init(continuation: AsyncStream<ByteBuffer>.Continuation) {
-        self.continuation = continuation
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        self.continuation.yield(self.unwrapInboundIn(data))
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        self.continuation.finish()
     }
 }

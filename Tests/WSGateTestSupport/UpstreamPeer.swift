@@ -6,7 +6,7 @@ import NIOWebSocket
 public final class UpstreamPeer: Sendable {
     /// The handshake request the gateway sent.
     public let request: HTTPRequestHead
-    let handler: FrameCollector
+    let handler: StreamingHandler<WebSocketFrame>
     private let channel: Channel
     private let frames: AsyncStream<WebSocketFrame>
 
@@ -15,7 +15,7 @@ public final class UpstreamPeer: Sendable {
         self.request = request
         let (frames, continuation) = AsyncStream.makeStream(of: WebSocketFrame.self)
         self.frames = frames
-        self.handler = FrameCollector(continuation: continuation)
+        self.handler = StreamingHandler(continuation: continuation)
     }
 
     /// Sends one frame (unmasked, as a server does).
@@ -88,27 +88,5 @@ public final class UpstreamPeer: Sendable {
     /// Closes the TCP connection without a closing handshake.
     public func disconnect() async {
         try? await self.channel.close()
-    }
-}
-
-/// Hands every frame the gateway sends to the peer's stream.
-final class FrameCollector: ChannelInboundHandler, Sendable {
-    typealias InboundIn = WebSocketFrame
-    private let continuation: AsyncStream<WebSocketFrame>.Continuation
-
-    init(continuation: AsyncStream<WebSocketFrame>.Continuation) {
-        self.continuation = continuation
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        self.continuation.yield(self.unwrapInboundIn(data))
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        self.continuation.finish()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        context.close(promise: nil)
     }
 }
