@@ -1,4 +1,5 @@
 import NIOCore
+import NIOWebSocket
 import Testing
 import WSGateCore
 import WSGateTestSupport
@@ -25,6 +26,23 @@ struct HandshakeTests {
         #expect(request.headers["X-Trace"] == ["42"])
         #expect(request.headers["Sec-WebSocket-Protocol"] == ["chat.v1, chat.v2"])
         #expect(request.headers["Host"] == ["127.0.0.1:\(server.port)"])
+    }
+
+    @Test func frameBytesRightBehindTheResponseAreReadAndACloseAmongThemAnswered() async throws {
+        var close = ByteBuffer()
+        close.writeInteger(UInt16(1000))
+        let server = try await UpstreamServer(greeting: [
+            WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: "count: 7")),
+            WebSocketFrame(fin: true, opcode: .connectionClose, data: close),
+        ])
+        let connection = try await self.open(server.url())
+        let peer = try await server.nextPeer()
+        #expect(await peer.receive()?.opcode == .connectionClose)
+        await peer.disconnect()
+        let events = try SubscriptionReader(connection.history)
+        #expect(await events.remaining().map(\.json) == [
+            ["type": "Text", "data": "count: 7"], ["type": "Close", "data": ["code": 1000, "reason": ""]],
+        ])
     }
 
     @Test func aHostHeaderFromTheConfigReplacesTheDefault() async throws {

@@ -40,8 +40,9 @@ public final class UpstreamServer: Sendable {
         return peer
     }
 
-    /// Starts a server on a free loopback port.
-    public init(handshake: Handshake = .accept(), tls: Bool = false) async throws {
+    /// Starts a server on a free loopback port. `greeting` frames go out in the same TCP segment
+    /// as the handshake response, as servers that speak first often send them.
+    public init(handshake: Handshake = .accept(), tls: Bool = false, greeting: [WebSocketFrame] = []) async throws {
         let tlsContext = try tls ? NIOSSLContext(configuration: Self.tlsConfiguration()) : nil
         let requests = self.handshakeRequests
         let (peers, peerContinuation) = AsyncStream.makeStream(of: UpstreamPeer.self)
@@ -54,6 +55,7 @@ public final class UpstreamServer: Sendable {
                     if let tlsContext {
                         try pipeline.addHandler(NIOSSLServerHandler(context: tlsContext))
                     }
+                    try pipeline.addHandler(SegmentCoalescer(isHolding: !greeting.isEmpty), name: "coalescer")
                     if case .ignore = handshake { return }
                     let upgrader = NIOWebSocketServerUpgrader(
                         maxFrameSize: 1 << 26,
@@ -71,6 +73,8 @@ public final class UpstreamServer: Sendable {
                             channel.eventLoop.makeCompletedFuture {
                                 let peer = UpstreamPeer(channel: channel, request: head)
                                 try channel.pipeline.syncOperations.addHandler(peer.handler)
+                                for frame in greeting { channel.write(frame, promise: nil) }
+                                channel.pipeline.syncOperations.removeHandler(name: "coalescer", promise: nil)
                                 peerContinuation.yield(peer)
                             }
                         }
@@ -96,6 +100,34 @@ public final class UpstreamServer: Sendable {
         let certificate = try NIOSSLCertificate(bytes: Array(SelfSignedCertificate.certificatePEM.utf8), format: .pem)
         let key = try NIOSSLPrivateKey(bytes: Array(SelfSignedCertificate.privateKeyPEM.utf8), format: .pem)
         return .makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key))
+    }
+}
+
+/// While holding, keeps every byte written (reporting the writes done) and sends them all in one
+/// write when removed: the handshake response and the first frames then share a TCP segment.
+private final class SegmentCoalescer: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+    private let isHolding: Bool
+    private var held = ByteBuffer()
+
+    init(isHolding: Bool) {
+        self.isHolding = isHolding
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard self.isHolding else { return context.write(data, promise: promise) }
+        var bytes = self.unwrapOutboundIn(data)
+        self.held.writeBuffer(&bytes)
+        promise?.succeed()
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        if !self.isHolding { context.flush() }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        if self.held.readableBytes > 0 { context.writeAndFlush(self.wrapOutboundOut(self.held), promise: nil) }
     }
 }
 

@@ -25,6 +25,8 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let promise: EventLoopPromise<Agreement>
     private var agreement: Agreement?
     private var isUpgraded = false
+    /// Bytes that arrived after the response, before the WebSocket handlers were in place.
+    private var earlyBytes: [NIOAny] = []
 
     /// - Parameters:
     ///   - url: the upstream URL; its host and target make the request line and `Host`.
@@ -66,9 +68,10 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        // Once upgraded, what the HTTP decoder hands on are the first WebSocket bytes.
+        // Once the response has ended, what arrives are the first WebSocket bytes (passed on by
+        // the HTTP decoder as it goes): they wait until the WebSocket handlers are in place.
         guard !self.isUpgraded else {
-            context.fireChannelRead(data)
+            self.earlyBytes.append(data)
             return
         }
         switch self.unwrapInboundIn(data) {
@@ -82,16 +85,26 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .body:
             break
         case .end:
-            // The codec goes only after the response's end, which the HTTP decoder fires after its head.
             guard let agreement = self.agreement else { return }
             self.isUpgraded = true
+            self.upgrade(agreement, context: context)
+        }
+    }
+
+    /// Swaps the HTTP codec for WebSocket framing. The codec goes first: a frame written while it
+    /// is still there (a Close answered at once) would pass through the HTTP encoder and decoder.
+    private func upgrade(_ agreement: Agreement, context: ChannelHandlerContext) {
+        let pipeline = context.pipeline.syncOperations
+        let removals = self.httpHandlers.map { pipeline.removeHandler($0) }
+        EventLoopFuture.andAllSucceed(removals, on: context.eventLoop).assumeIsolated().whenComplete { result in
             do {
-                let pipeline = context.pipeline.syncOperations
-                try pipeline.addHandlers(self.makeWebSocketHandlers(agreement), position: .after(self))
-                for handler in self.httpHandlers {
-                    pipeline.removeHandler(handler, promise: nil)
-                }
-                pipeline.removeHandler(self, promise: nil)
+                try result.get()
+                try context.pipeline.syncOperations.addHandlers(self.makeWebSocketHandlers(agreement), position: .after(self))
+                let earlyBytes = self.earlyBytes
+                self.earlyBytes = []
+                for bytes in earlyBytes { context.fireChannelRead(bytes) }
+                if !earlyBytes.isEmpty { context.fireChannelReadComplete() }
+                context.pipeline.syncOperations.removeHandler(self, promise: nil)
                 self.promise.succeed(agreement)
             } catch {
                 self.promise.fail(UpstreamConnectError.handshakeFailed(status: 101, "\(error)"))
