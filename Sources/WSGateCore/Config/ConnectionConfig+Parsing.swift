@@ -2,7 +2,7 @@ extension ConnectionConfig {
     /// Every key the JSON form of a connection config may have.
     public static let keys: Set<String> = [
         "headers", "protocols", "readBufferSize", "writeBufferSize", "maxWriteBufferSize",
-        "maxMessageSize", "maxFrameSize", "acceptUnmaskedFrames", "connectTimeoutMs",
+        "maxMessageSize", "maxFrameSize", "acceptUnmaskedFrames", "connectTimeoutMs", "compression",
     ]
 
     /// Handshake headers the gateway sets itself; a user value would break the handshake.
@@ -41,11 +41,10 @@ extension ConnectionConfig {
             config.maxFrameSize = try Self.limit(value, key: "maxFrameSize", default: defaults.maxFrameSize, maximum: Self.largestMessage)
         }
         if let value = fields["acceptUnmaskedFrames"] {
-            switch value {
-            case .bool(let flag): config.acceptUnmaskedFrames = flag
-            case .null: config.acceptUnmaskedFrames = defaults.acceptUnmaskedFrames
-            default: throw InvalidInputError("\"acceptUnmaskedFrames\" must be a boolean, not \(value.typeName).")
-            }
+            config.acceptUnmaskedFrames = try Self.flag(value, key: "acceptUnmaskedFrames") ?? defaults.acceptUnmaskedFrames
+        }
+        if let value = fields["compression"] {
+            config.compression = try Self.flag(value, key: "compression") ?? defaults.compression
         }
         if let value = fields["connectTimeoutMs"] {
             config.connectTimeoutMilliseconds =
@@ -62,6 +61,15 @@ extension ConnectionConfig {
             throw InvalidInputError(
                 "\"maxWriteBufferSize\" (\(maxWriteBufferSize)) must be greater than \"writeBufferSize\" (\(writeBufferSize))."
             )
+        }
+    }
+
+    /// A boolean, or `nil` for JSON `null`.
+    private static func flag(_ value: JSONValue, key: String) throws(InvalidInputError) -> Bool? {
+        switch value {
+        case .bool(let flag): return flag
+        case .null: return nil
+        default: throw InvalidInputError("\"\(key)\" must be a boolean, not \(value.typeName).")
         }
     }
 

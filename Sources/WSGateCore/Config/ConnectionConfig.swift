@@ -20,6 +20,8 @@ public struct ConnectionConfig: Sendable, Equatable {
     public var acceptUnmaskedFrames = false
     /// The bound on TCP connect, TLS and the WebSocket handshake together, in milliseconds.
     public var connectTimeoutMilliseconds = 10_000
+    /// Whether to offer permessage-deflate (RFC 7692); used when the server accepts.
+    public var compression = false
 
     /// tungstenite's defaults, with a 10 s connect timeout.
     public init() {}

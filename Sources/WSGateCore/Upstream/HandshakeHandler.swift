@@ -15,13 +15,16 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     struct Agreement {
         /// The subprotocol the server chose, if any.
         var subprotocol: String?
+        /// The permessage-deflate parameters, when the server took the offer.
+        var deflate: PermessageDeflate?
     }
 
     private let requestHead: HTTPRequestHead
     private let requestKey: String
     private let offeredProtocols: [String]
+    private let offersCompression: Bool
     private let httpHandlers: [RemovableChannelHandler]
-    private let makeWebSocketHandlers: (Agreement) -> [ChannelHandler]
+    private let makeWebSocketHandlers: (Agreement) throws -> [ChannelHandler]
     private let promise: EventLoopPromise<Agreement>
     private var agreement: Agreement?
     private var isUpgraded = false
@@ -38,11 +41,12 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         url: WebSocketURL,
         config: ConnectionConfig,
         httpHandlers: [RemovableChannelHandler],
-        makeWebSocketHandlers: @escaping (Agreement) -> [ChannelHandler],
+        makeWebSocketHandlers: @escaping (Agreement) throws -> [ChannelHandler],
         promise: EventLoopPromise<Agreement>
     ) {
         self.requestKey = NIOWebSocketClientUpgrader.randomRequestKey()
         self.offeredProtocols = config.protocols
+        self.offersCompression = config.compression
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: url.hostHeader)
         for field in config.headers {
@@ -52,6 +56,9 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         headers.add(name: "Connection", value: "Upgrade")
         headers.add(name: "Sec-WebSocket-Key", value: self.requestKey)
         headers.add(name: "Sec-WebSocket-Version", value: "13")
+        if config.compression {
+            headers.add(name: "Sec-WebSocket-Extensions", value: PermessageDeflate.offer)
+        }
         if !config.protocols.isEmpty {
             headers.add(name: "Sec-WebSocket-Protocol", value: config.protocols.joined(separator: ", "))
         }
@@ -145,17 +152,20 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard acceptCheck.shouldAllowUpgrade(upgradeResponse: response) else {
             throw fail("The response's Sec-WebSocket-Accept does not match the request's key.")
         }
-        guard response.headers["Sec-WebSocket-Extensions"].isEmpty else {
-            throw fail("The server enabled an extension that was not offered.")
+        let extensions = response.headers[canonicalForm: "Sec-WebSocket-Extensions"].map(String.init)
+        var deflate: PermessageDeflate?
+        if !extensions.isEmpty {
+            guard self.offersCompression else { throw fail("The server enabled an extension that was not offered.") }
+            deflate = try PermessageDeflate(response: extensions.joined(separator: ", "))
         }
         let chosen = response.headers["Sec-WebSocket-Protocol"]
         switch (chosen.first, self.offeredProtocols.isEmpty) {
         case (nil, true):
-            return Agreement(subprotocol: nil)
+            return Agreement(subprotocol: nil, deflate: deflate)
         case (nil, false):
             throw fail("The server chose none of the offered subprotocols.")
         case (let name?, _) where chosen.count == 1 && self.offeredProtocols.contains(name):
-            return Agreement(subprotocol: name)
+            return Agreement(subprotocol: name, deflate: deflate)
         case (let name?, _):
             throw fail("The server chose the subprotocol \"\(name)\", which was not offered.")
         }

@@ -96,28 +96,28 @@ enum UpstreamConnector {
         }
         let requestEncoder = HTTPRequestEncoder()
         let responseDecoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
-        let session = WebSocketSession(config: config, closeTimeout: closeTimeout, observer: observer)
         let agreement = channel.eventLoop.makePromise(of: HandshakeHandler.Agreement.self)
+        let session = NIOLoopBoundBox<WebSocketSession?>(nil, eventLoop: channel.eventLoop)
         let handshakeHandler = HandshakeHandler(
             url: url,
             config: config,
             httpHandlers: [requestEncoder, responseDecoder],
-            makeWebSocketHandlers: { _ in
-                [
-                    ByteToMessageHandler(FrameDecoder(maxFrameSize: config.effectiveMaxFrameSize)),
-                    WebSocketFrameEncoder(),
-                    session,
-                ]
+            makeWebSocketHandlers: { agreement in
+                let made = try WebSocketSession(
+                    config: config, deflate: agreement.deflate, closeTimeout: closeTimeout, observer: observer
+                )
+                session.value = made
+                return [ByteToMessageHandler(FrameDecoder(maxFrameSize: config.effectiveMaxFrameSize)), WebSocketFrameEncoder(), made]
             },
             promise: agreement
         )
         try pipeline.addHandlers(requestEncoder, responseDecoder, handshakeHandler)
-        let boundSession = NIOLoopBound(session, eventLoop: channel.eventLoop)
-        agreement.futureResult.whenComplete { result in
+        agreement.futureResult.assumeIsolated().whenComplete { result in
             switch result {
             case .success(let agreement):
+                guard let made = session.value else { return handshake.fail(UpstreamConnectError.handshakeFailed(status: 101, "No session.")) }
                 handshake.succeed(
-                    Established(channel: channel, session: boundSession, subprotocol: agreement.subprotocol)
+                    Established(channel: channel, session: NIOLoopBound(made, eventLoop: channel.eventLoop), subprotocol: agreement.subprotocol)
                 )
             case .failure(let error):
                 handshake.fail(error)

@@ -21,6 +21,8 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     /// A message arriving in several frames.
     private struct PartialMessage {
         var isText: Bool
+        /// Whether the message came compressed; its payload is then what was inflated so far.
+        var isCompressed: Bool
         var payload: ByteBuffer
     }
 
@@ -40,7 +42,13 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     private var unflushedBytes = 0
     private var isFlushScheduled = false
 
-    init(config: ConnectionConfig, closeTimeout: TimeAmount, observer: any SessionObserver) {
+    /// permessage-deflate's two directions, when the handshake agreed on it.
+    private let inflater: MessageInflater?
+    private let deflater: MessageDeflater?
+
+    init(config: ConnectionConfig, deflate: PermessageDeflate?, closeTimeout: TimeAmount, observer: any SessionObserver) throws {
+        self.inflater = try deflate.map(MessageInflater.init)
+        self.deflater = try deflate.map(MessageDeflater.init)
         self.config = config
         self.closeTimeout = closeTimeout
         self.observer = observer
@@ -62,7 +70,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
             promise?.fail(SendError.connectionClosed(self.outcome.received ?? self.outcome.sent))
             return
         }
-        let frames = messages.map(Self.frame(for:))
+        let frames = messages.map(self.frame(for:))
         let batchBytes = frames.reduce(0) { $0 + Self.wireSize(of: $1) }
         if let limit = self.config.maxWriteBufferSize, self.queuedBytes + batchBytes > limit {
             promise?.fail(SendError.writeBufferFull(queued: self.queuedBytes, limit: limit))
@@ -118,7 +126,19 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         self.send([.close(frame)], promise: nil)
     }
 
-    private static func frame(for message: Message) -> WebSocketFrame {
+    /// The frame that carries `message`: Text and Binary payloads compressed when
+    /// permessage-deflate is on (an empty one goes as it is, which the extension allows).
+    private func frame(for message: Message) -> WebSocketFrame {
+        var frame = Self.plainFrame(for: message)
+        if let deflater = self.deflater, frame.opcode == .text || frame.opcode == .binary, frame.length > 0,
+            let compressed = try? deflater.compress(frame.data)
+        {
+            frame = WebSocketFrame(fin: true, rsv1: true, opcode: frame.opcode, maskKey: frame.maskKey, data: compressed)
+        }
+        return frame
+    }
+
+    private static func plainFrame(for message: Message) -> WebSocketFrame {
         let (opcode, data): (WebSocketOpcode, ByteBuffer)
         switch message {
         case .text(let text): (opcode, data) = (.text, ByteBuffer(string: text))
@@ -164,23 +184,26 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         // After a failure the gateway only waits for the upstream's Close or the end of the connection.
         guard !self.hasFinalEvent || frame.opcode == .connectionClose else { return }
         guard frame.maskKey == nil else { throw .protocolViolation("Received a masked frame from server") }
-        guard !frame.rsv1, !frame.rsv2, !frame.rsv3 else { throw .protocolViolation("Reserved bits are non-zero") }
+        // RSV1 marks the first frame of a compressed message, and only with permessage-deflate.
+        let startsCompressedMessage = frame.rsv1 && (frame.opcode == .text || frame.opcode == .binary)
+        guard !frame.rsv1 || (startsCompressedMessage && self.inflater != nil), !frame.rsv2, !frame.rsv3 else {
+            throw .protocolViolation("Reserved bits are non-zero")
+        }
         switch frame.opcode {
         case .text, .binary:
             guard self.partial == nil else {
                 throw .protocolViolation("While waiting for more fragments received a new data frame")
             }
-            try self.checkMessageSize(frame.length)
-            let message = PartialMessage(isText: frame.opcode == .text, payload: frame.data)
-            if frame.fin { try self.deliver(message) } else { self.partial = message }
+            var message = PartialMessage(isText: frame.opcode == .text, isCompressed: startsCompressedMessage, payload: ByteBuffer())
+            try self.append(frame.data, to: &message)
+            if frame.fin { try self.complete(message) } else { self.partial = message }
         case .continuation:
             guard var message = self.partial else {
                 throw .protocolViolation("Continue frame but nothing to continue")
             }
-            try self.checkMessageSize(message.payload.readableBytes + frame.length)
             self.partial = nil
-            message.payload.writeImmutableBuffer(frame.data)
-            if frame.fin { try self.deliver(message) } else { self.partial = message }
+            try self.append(frame.data, to: &message)
+            if frame.fin { try self.complete(message) } else { self.partial = message }
         case .ping, .pong, .connectionClose:
             guard frame.fin else { throw .protocolViolation("Fragmented control frame") }
             guard frame.length <= 125 else {
@@ -192,11 +215,26 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func checkMessageSize(_ size: Int) throws(SessionFailure) {
+    /// Adds a fragment to a message: inflated if it came compressed, the size limit checked either way.
+    private func append(_ fragment: ByteBuffer, to message: inout PartialMessage) throws(SessionFailure) {
         let limit = self.config.effectiveMaxMessageSize
-        if size > limit {
-            throw .tooLong(size: size, limit: limit)
+        if message.isCompressed, let inflater = self.inflater {
+            try inflater.inflate(fragment, onto: &message.payload, limit: limit)
+        } else if message.payload.readableBytes + fragment.readableBytes > limit {
+            throw .tooLong(size: message.payload.readableBytes + fragment.readableBytes, limit: limit)
+        } else if message.payload.readableBytes == 0 {
+            message.payload = fragment
+        } else {
+            message.payload.writeImmutableBuffer(fragment)
         }
+    }
+
+    private func complete(_ message: PartialMessage) throws(SessionFailure) {
+        var message = message
+        if message.isCompressed, let inflater = self.inflater {
+            try inflater.finishMessage(onto: &message.payload, limit: self.config.effectiveMaxMessageSize)
+        }
+        try self.deliver(message)
     }
 
     private func deliver(_ message: PartialMessage) throws(SessionFailure) {
@@ -245,7 +283,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         switch self.state {
         case .open:
             self.report(.close(frame))
-            let reply = Self.frame(for: .close(frame))
+            let reply = Self.plainFrame(for: .close(frame))
             context.writeAndFlush(self.wrapOutboundOut(reply), promise: nil)
             self.outcome.sent = frame
             self.outcome.isClean = true
@@ -281,7 +319,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         }
         let closeFrame = CloseFrame(code: failure.closeCode)
         self.outcome.sent = closeFrame
-        context.writeAndFlush(self.wrapOutboundOut(Self.frame(for: .close(closeFrame))), promise: nil)
+        context.writeAndFlush(self.wrapOutboundOut(Self.plainFrame(for: .close(closeFrame))), promise: nil)
         self.enterClosing(.closeSent, context: context)
     }
 
