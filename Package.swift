@@ -77,13 +77,14 @@ let package = Package(
                 "WSGateCore",
                 "WSGateServer",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/WSGateTestSupport"
         ),
         .testTarget(
             name: "WSGateCoreTests",
-            dependencies: ["WSGateCore", "WSGateTestSupport"]
+            dependencies: ["WSGateCore", "WSGateTestSupport", .product(name: "CompressNIO", package: "compress-nio")]
         ),
         .testTarget(
             name: "WSGateServerTests",

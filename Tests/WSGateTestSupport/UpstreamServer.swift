@@ -42,7 +42,10 @@ public final class UpstreamServer: Sendable {
 
     /// Starts a server on a free loopback port. `greeting` frames go out in the same TCP segment
     /// as the handshake response, as servers that speak first often send them.
-    public init(handshake: Handshake = .accept(), tls: Bool = false, greeting: [WebSocketFrame] = []) async throws {
+    /// `extensions`, when given, is the `Sec-WebSocket-Extensions` answer to the handshake.
+    public init(
+        handshake: Handshake = .accept(), tls: Bool = false, greeting: [WebSocketFrame] = [], extensions: String? = nil
+    ) async throws {
         let tlsContext = try tls ? NIOSSLContext(configuration: Self.tlsConfiguration()) : nil
         let requests = self.handshakeRequests
         let (peers, peerContinuation) = AsyncStream.makeStream(of: UpstreamPeer.self)
@@ -67,6 +70,7 @@ public final class UpstreamServer: Sendable {
                             }
                             var headers = HTTPHeaders()
                             if let subprotocol { headers.add(name: "Sec-WebSocket-Protocol", value: subprotocol) }
+                            if let extensions { headers.add(name: "Sec-WebSocket-Extensions", value: extensions) }
                             return channel.eventLoop.makeSucceededFuture(headers)
                         },
                         upgradePipelineHandler: { channel, head in
