@@ -66,6 +66,4 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 extension JSONValue {
     /// A JSON string, or `null` for `nil`.
     public init(_ text: String?) { self = text.map(JSONValue.string) ?? .null }
-    /// A JSON integer, or `null` for `nil`.
-    public init(_ number: Int?) { self = number.map(JSONValue.integer) ?? .null }
 }
