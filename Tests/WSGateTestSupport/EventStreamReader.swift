@@ -30,21 +30,35 @@ public struct SSERecord: Sendable, Equatable {
     }
 }
 
-/// Cuts Server-Sent Events text into records.
+/// Cuts Server-Sent Events bytes into records. Works on bytes, so that a character split
+/// between two chunks stays whole, and scans each byte once, so that big records stay cheap.
 public struct SSEParser: Sendable {
-    private var pending = ""
+    private var pending = ByteBuffer()
+    /// Where the search for the next blank line resumes in `pending`.
+    private var scanned = 0
 
     /// An empty parser.
     public init() {}
 
-    /// Adds text and returns the records it completes.
-    public mutating func feed(_ text: String) -> [SSERecord] {
-        self.pending += text
+    /// Adds bytes and returns the records they complete.
+    public mutating func feed(_ bytes: ByteBuffer) -> [SSERecord] {
+        var bytes = bytes
+        self.pending.writeBuffer(&bytes)
         var records: [SSERecord] = []
-        while let range = self.pending.range(of: "\n\n") {
-            records.append(Self.parse(self.pending[..<range.lowerBound]))
-            self.pending.removeSubrange(..<range.upperBound)
+        let view = self.pending.readableBytesView
+        var recordStart = view.startIndex
+        var index = max(view.startIndex + self.scanned, view.startIndex + 1)
+        while index < view.endIndex {
+            if view[index] == UInt8(ascii: "\n"), view[index - 1] == UInt8(ascii: "\n") {
+                records.append(Self.parse(Substring(decoding: view[recordStart..<(index - 1)], as: UTF8.self)))
+                recordStart = index + 1
+                index += 1
+            }
+            index += 1
         }
+        self.pending.moveReaderIndex(forwardBy: recordStart - view.startIndex)
+        self.pending.discardReadBytes()
+        self.scanned = index - recordStart
         return records
     }
 
@@ -86,7 +100,7 @@ public final class EventStreamReader: @unchecked Sendable {
     public func next() async throws -> SSERecord? {
         while self.ready.isEmpty {
             guard let chunk = try await self.response.nextChunk() else { return nil }
-            self.ready = self.parser.feed(String(buffer: chunk))
+            self.ready = self.parser.feed(chunk)
         }
         return self.ready.removeFirst()
     }

@@ -25,7 +25,7 @@ public final class SubscriptionReader: @unchecked Sendable {
     public func next() async -> SSERecord? {
         while self.ready.isEmpty {
             guard let batch = await self.nextBatch() else { return nil }
-            for record in batch { self.ready += self.parser.feed(String(buffer: record)) }
+            for record in batch { self.ready += self.parser.feed(record) }
         }
         return self.ready.removeFirst()
     }
