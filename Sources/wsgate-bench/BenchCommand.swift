@@ -41,7 +41,10 @@ struct BenchCommand: AsyncParsableCommand {
     func run() async throws {
         FileDescriptorLimit.raise(to: 200_000)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
-        let upstream = try await BenchUpstream(group: group)
+        // The upstream has a thread of its own, as a separate server would: on the clients'
+        // threads, whether the direct client shared a thread with it was down to chance.
+        let upstreamGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let upstream = try await BenchUpstream(group: upstreamGroup)
         let selected = Set(self.scenarios.split(separator: ",").map(String.init))
         var results: [ScenarioResult] = []
 
@@ -162,6 +165,7 @@ struct BenchCommand: AsyncParsableCommand {
         for result in results { Report.printJSONLine(result) }
         try await upstream.close()
         try await group.shutdownGracefully()
+        try await upstreamGroup.shutdownGracefully()
     }
 }
 

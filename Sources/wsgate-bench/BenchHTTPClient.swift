@@ -109,6 +109,9 @@ final class KeepAliveConnection: Sendable {
     private let answers: AnswerQueue
     private let host: String
 
+    /// The event loop the connection runs on.
+    var eventLoop: EventLoop { self.channel.eventLoop }
+
     fileprivate init(channel: Channel, answers: AnswerQueue, host: String) {
         self.channel = channel
         self.answers = answers

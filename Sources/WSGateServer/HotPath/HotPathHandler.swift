@@ -129,15 +129,17 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Which of our endpoints `head` asks for, if any.
+    /// Which of our endpoints `head` asks for, if any: `/connections/<id>/events` or `…/send`,
+    /// with or without a query. Every request passes here, so it splits nothing into arrays.
     private static func route(of head: HTTPRequest) -> Route? {
-        guard let path = head.path else { return nil }
-        let route = path.split(separator: "?", maxSplits: 1).first ?? ""
-        let segments = route.split(separator: "/", omittingEmptySubsequences: false)
-        guard segments.count == 4, segments[0].isEmpty, segments[1] == "connections", !segments[2].isEmpty else { return nil }
-        switch (head.method, segments[3]) {
-        case (.get, "events"): return .events(connectionID: String(segments[2]))
-        case (.post, "send"): return .send(connectionID: String(segments[2]))
+        let prefix = "/connections/"
+        guard let path = head.path, path.hasPrefix(prefix) else { return nil }
+        let resource = path.dropFirst(prefix.count).prefix { $0 != "?" }
+        guard let slash = resource.firstIndex(of: "/"), slash > resource.startIndex else { return nil }
+        let id = String(resource[..<slash])
+        switch (head.method, resource[resource.index(after: slash)...]) {
+        case (.get, "events"): return .events(connectionID: id)
+        case (.post, "send"): return .send(connectionID: id)
         default: return nil
         }
     }

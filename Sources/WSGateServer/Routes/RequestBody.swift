@@ -6,10 +6,15 @@ import WSGateCore
 
 extension HTTPFields {
     /// The media type in a `Content-Type` value, lowercased and without parameters such as `charset`.
+    /// Works on the UTF-8 bytes: every send reads it.
     static func mediaType(of contentType: String?) -> String? {
-        contentType.map { type in
-            String(type.split(separator: ";", maxSplits: 1).first ?? "").trimmingCharacters(in: .whitespaces).lowercased()
+        guard let contentType else { return nil }
+        let essence = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
+        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        guard let first = essence.firstIndex(where: { !isBlank($0) }), let last = essence.lastIndex(where: { !isBlank($0) }) else {
+            return ""
         }
+        return String(decoding: essence[first...last], as: UTF8.self).lowercased()
     }
 }
 

@@ -22,7 +22,8 @@ struct LatencyScenario {
             let record = SSERecord(record)
             if let data = record.data, let index = Verification.textInteger(data) { timings.received(index) }
         }
-        try await self.pace(on: channel.eventLoop, timings: timings) { index in
+        // Paced on the sender's event loop, so that a send does not cross threads in the benchmark.
+        try await self.pace(on: sender.eventLoop, timings: timings) { index in
             sender.sendWithoutWaiting(String(index), to: "/connections/\(id)/send")
         }
         sender.close()
