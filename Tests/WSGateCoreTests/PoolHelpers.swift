@@ -3,10 +3,9 @@ import NIOCore
 import WSGateCore
 import WSGateTestSupport
 
-/// A pool with the default settings and a quiet logger, closing handshakes cut to 500 ms.
+/// A pool with the default settings and a quiet logger.
 func makePool(_ configure: (inout PoolSettings) -> Void = { _ in }) -> ConnectionPool {
     var settings = PoolSettings()
-    settings.closeTimeout = .milliseconds(500)
     configure(&settings)
     var logger = Logger(label: "wsgate-core-test")
     logger.logLevel = .warning

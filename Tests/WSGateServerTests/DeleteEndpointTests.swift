@@ -52,7 +52,7 @@ struct DeleteEndpointTests {
 
     @Test func anUnansweredCloseIsNotClean() async throws {
         let server = try await UpstreamServer()
-        try await withGateway { client, _ in
+        try await withGateway(.testing { $0.pool.closeTimeout = .milliseconds(500) }) { client, _ in
             let id = try await client.connect(server.url())
             _ = try await server.nextPeer()
             let start = ContinuousClock.now
