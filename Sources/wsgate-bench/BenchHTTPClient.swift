@@ -4,7 +4,8 @@ import NIOHTTP1
 import NIOPosix
 
 /// The gateway's HTTP API as the benchmark drives it: one-shot requests, keep-alive senders and
-/// event streams whose records are handled on the event loop, without a hop per record.
+/// event streams whose records are handled on the event loop, without a hop per record. Requests
+/// are written as ready-made bytes and responses read with ``HTTPResponseFraming``.
 struct BenchHTTPClient: Sendable {
     let port: Int
     let group: EventLoopGroup
@@ -20,12 +21,9 @@ struct BenchHTTPClient: Sendable {
 
     /// Sends one request on a new connection and collects the response.
     func request(_ method: HTTPMethod, _ path: String, contentType: String? = nil, body: String? = nil) async throws -> Response {
-        let promise = self.group.next().makePromise(of: Response.self)
-        let collector = ResponseCollector(promise: promise)
-        let channel = try await self.connect(handler: collector)
-        channel.writeAndFlush(Self.request(method, path, host: self.host, contentType: contentType, body: body), body: body, promise: nil)
-        defer { channel.close(promise: nil) }
-        return try await promise.futureResult.get()
+        let connection = try await self.keepAliveConnection()
+        defer { connection.close() }
+        return try await connection.request(method, path, contentType: contentType, body: body)
     }
 
     /// `POST /connections` for `url` on a new HTTP connection, or on `keepAlive`; returns the connection id.
@@ -46,17 +44,18 @@ struct BenchHTTPClient: Sendable {
         return String(text[idStart..<idEnd])
     }
 
-    /// Opens `GET path` and calls `onRecord` on the event loop for each record; `ended` completes
-    /// when the stream ends. Returns once the response head arrived, with the channel.
+    /// Opens `GET path`, on `eventLoop` if given, and calls `onRecord` on the event loop for each
+    /// record; `ended` completes when the stream ends. Returns once the response head arrived,
+    /// with the channel.
     func openEventStream(
-        _ path: String, onRecord: @escaping (ByteBuffer) -> Void
+        _ path: String, on eventLoop: EventLoop? = nil, onRecord: @escaping (ByteBuffer) -> Void
     ) async throws -> (channel: Channel, ended: EventLoopFuture<Void>) {
-        let eventLoop = self.group.next()
+        let eventLoop = eventLoop ?? self.group.next()
         let head = eventLoop.makePromise(of: Int.self)
         let ended = eventLoop.makePromise(of: Void.self)
         let reader = EventStreamHandler(head: head, ended: ended, onRecord: onRecord)
         let channel = try await self.connect(handler: reader, on: eventLoop)
-        channel.writeAndFlush(Self.request(.GET, path, host: self.host), body: nil, promise: nil)
+        channel.writeAndFlush(HTTPResponseFraming.request("GET", path, host: self.host), promise: nil)
         let status = try await head.futureResult.get()
         guard status == 200 else { throw BenchError("GET \(path) answered \(status)") }
         return (channel, ended.futureResult)
@@ -73,32 +72,10 @@ struct BenchHTTPClient: Sendable {
         try await ClientBootstrap(group: eventLoop ?? self.group.next())
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(handler)
-                }
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
             }
             .connect(host: "127.0.0.1", port: self.port)
             .get()
-    }
-
-    static func request(
-        _ method: HTTPMethod, _ path: String, host: String, contentType: String? = nil, body: String? = nil
-    ) -> HTTPClientRequestPart {
-        var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
-        head.headers.add(name: "Host", value: host)
-        if let contentType { head.headers.add(name: "Content-Type", value: contentType) }
-        head.headers.add(name: "Content-Length", value: "\(body?.utf8.count ?? 0)")
-        return .head(head)
-    }
-}
-
-extension Channel {
-    /// Writes a whole request: head, body and end.
-    fileprivate func writeAndFlush(_ head: HTTPClientRequestPart, body: String?, promise: EventLoopPromise<Void>?) {
-        self.write(head, promise: nil)
-        if let body { self.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: body))), promise: nil) }
-        self.writeAndFlush(HTTPClientRequestPart.end(nil), promise: promise)
     }
 }
 
@@ -123,7 +100,7 @@ final class KeepAliveConnection: Sendable {
         let promise = self.channel.eventLoop.makePromise(of: BenchHTTPClient.Response.self)
         self.answers.expect(promise)
         self.channel.writeAndFlush(
-            BenchHTTPClient.request(method, path, host: self.host, contentType: contentType, body: body), body: body, promise: nil
+            HTTPResponseFraming.request(method.rawValue, path, host: self.host, contentType: contentType, body: body), promise: nil
         )
         return try await promise.futureResult.get()
     }
@@ -132,7 +109,7 @@ final class KeepAliveConnection: Sendable {
     /// must be 204. Safe to call from any thread.
     func sendWithoutWaiting(_ text: String, to path: String) {
         self.answers.expect(nil)
-        self.channel.writeAndFlush(BenchHTTPClient.request(.POST, path, host: self.host, contentType: "text/plain", body: text), body: text, promise: nil)
+        self.channel.writeAndFlush(HTTPResponseFraming.request("POST", path, host: self.host, contentType: "text/plain", body: text), promise: nil)
     }
 
     func close() {
@@ -142,29 +119,79 @@ final class KeepAliveConnection: Sendable {
 
 /// Completes the promises of requests in the order their responses arrive.
 private final class AnswerQueue: ChannelInboundHandler, Sendable {
-    typealias InboundIn = HTTPClientResponsePart
-    /// The promises of the requests awaiting answers, in order; `nil` for an answer nobody waits for.
-    private let state = NIOLockedValueBox((waiting: [EventLoopPromise<BenchHTTPClient.Response>?](), status: 0, body: ByteBuffer()))
+    typealias InboundIn = ByteBuffer
+
+    private struct State {
+        /// The promises of the requests awaiting answers, in order; `nil` for an answer nobody waits for.
+        var waiting: [EventLoopPromise<BenchHTTPClient.Response>?] = []
+        var received = ByteBuffer()
+        /// The head of the response being read, and its body so far.
+        var head: HTTPResponseFraming.Head?
+        var body = ByteBuffer()
+        var chunks = ChunkedBodyDecoder()
+    }
+
+    private let state = NIOLockedValueBox(State())
 
     func expect(_ promise: EventLoopPromise<BenchHTTPClient.Response>?) {
         self.state.withLockedValue { $0.waiting.append(promise) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch self.unwrapInboundIn(data) {
-        case .head(let head): self.state.withLockedValue { $0.status = Int(head.status.code) }
-        case .body(var chunk): self.state.withLockedValue { _ = $0.body.writeBuffer(&chunk) }
-        case .end:
-            let (promise, response) = self.state.withLockedValue { state in
-                defer { state.body = ByteBuffer() }
-                return (state.waiting.isEmpty ? nil : state.waiting.removeFirst(), BenchHTTPClient.Response(status: state.status, body: state.body))
+        var chunk = self.unwrapInboundIn(data)
+        do {
+            let answered = try self.state.withLockedValue { state in
+                state.received.writeBuffer(&chunk)
+                return try Self.completeResponses(&state)
             }
-            if let promise {
-                promise.succeed(response)
-            } else if response.status != 204 {
-                print("a send was answered \(response.status): \(String(buffer: response.body))")
+            for (promise, response) in answered {
+                if let promise {
+                    promise.succeed(response)
+                } else if response.status != 204 {
+                    print("a send was answered \(response.status): \(String(buffer: response.body))")
+                }
             }
+        } catch {
+            print("unreadable response: \(error)")
+            context.close(promise: nil)
         }
+    }
+
+    /// Takes every complete response out of `state.received`, each with its waiting promise.
+    private static func completeResponses(
+        _ state: inout State
+    ) throws -> [(EventLoopPromise<BenchHTTPClient.Response>?, BenchHTTPClient.Response)] {
+        var answered: [(EventLoopPromise<BenchHTTPClient.Response>?, BenchHTTPClient.Response)] = []
+        while true {
+            if state.head == nil {
+                guard let head = try HTTPResponseFraming.readHead(from: &state.received) else { break }
+                state.head = head
+            }
+            guard let head = state.head else { break }
+            if head.isChunked {
+                try state.chunks.read(&state.received) { data in
+                    var data = data
+                    state.body.writeBuffer(&data)
+                }
+                guard state.chunks.isFinished else { break }
+                // The empty last chunk is followed by an empty trailer line.
+                guard state.received.readableBytes >= 2 else { break }
+                state.received.moveReaderIndex(forwardBy: 2)
+                state.chunks = ChunkedBodyDecoder()
+            } else {
+                let missing = head.contentLength - state.body.readableBytes
+                if var part = state.received.readSlice(length: min(missing, state.received.readableBytes)) {
+                    state.body.writeBuffer(&part)
+                }
+                guard state.body.readableBytes == head.contentLength else { break }
+            }
+            let promise = state.waiting.isEmpty ? nil : state.waiting.removeFirst()
+            answered.append((promise, BenchHTTPClient.Response(status: head.status, body: state.body)))
+            state.head = nil
+            state.body = ByteBuffer()
+        }
+        state.received.discardReadBytes()
+        return answered
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -174,34 +201,8 @@ private final class AnswerQueue: ChannelInboundHandler, Sendable {
         }
         for promise in waiting { promise?.fail(BenchError("The connection closed before the response.")) }
     }
-}
-
-/// Collects one response.
-private final class ResponseCollector: ChannelInboundHandler, Sendable {
-    typealias InboundIn = HTTPClientResponsePart
-    private let promise: EventLoopPromise<BenchHTTPClient.Response>
-    private let state = NIOLockedValueBox((status: 0, body: ByteBuffer()))
-
-    init(promise: EventLoopPromise<BenchHTTPClient.Response>) {
-        self.promise = promise
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch self.unwrapInboundIn(data) {
-        case .head(let head): self.state.withLockedValue { $0.status = Int(head.status.code) }
-        case .body(var chunk): self.state.withLockedValue { _ = $0.body.writeBuffer(&chunk) }
-        case .end:
-            let (status, body) = self.state.withLockedValue { $0 }
-            self.promise.succeed(.init(status: status, body: body))
-        }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        self.promise.fail(BenchError("The connection closed before the response ended."))
-    }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        self.promise.fail(error)
         context.close(promise: nil)
     }
 }
@@ -209,10 +210,13 @@ private final class ResponseCollector: ChannelInboundHandler, Sendable {
 /// Reads an event stream, handing each record to a callback on the event loop.
 private final class EventStreamHandler: ChannelInboundHandler, @unchecked Sendable {
     // Confined to its channel's event loop.
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = ByteBuffer
     private let head: EventLoopPromise<Int>
     private let ended: EventLoopPromise<Void>
     private let onRecord: (ByteBuffer) -> Void
+    private var received = ByteBuffer()
+    private var hasHead = false
+    private var chunks = ChunkedBodyDecoder()
     private var scanner = SSERecordScanner()
 
     init(head: EventLoopPromise<Int>, ended: EventLoopPromise<Void>, onRecord: @escaping (ByteBuffer) -> Void) {
@@ -222,10 +226,29 @@ private final class EventStreamHandler: ChannelInboundHandler, @unchecked Sendab
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch self.unwrapInboundIn(data) {
-        case .head(let head): self.head.succeed(Int(head.status.code))
-        case .body(let chunk): self.scanner.feed(chunk, onRecord: self.onRecord)
-        case .end: self.ended.succeed(())
+        var chunk = self.unwrapInboundIn(data)
+        if self.received.readableBytes == 0 {
+            self.received = chunk
+        } else {
+            self.received.writeBuffer(&chunk)
+        }
+        do {
+            if !self.hasHead {
+                guard let head = try HTTPResponseFraming.readHead(from: &self.received) else { return }
+                self.hasHead = true
+                self.head.succeed(head.status)
+                guard head.isChunked else {
+                    self.ended.succeed(())
+                    return
+                }
+            }
+            try self.chunks.read(&self.received) { data in self.scanner.feed(data, onRecord: self.onRecord) }
+            if self.chunks.isFinished { self.ended.succeed(()) }
+            // Drop the buffer once read, so that the slices handed on keep the only reference to it.
+            if self.received.readableBytes == 0 { self.received = ByteBuffer() }
+        } catch {
+            print("unreadable event stream: \(error)")
+            context.close(promise: nil)
         }
     }
 

@@ -153,7 +153,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
             }
             (opcode, data) = (.connectionClose, payload)
         }
-        return WebSocketFrame(fin: true, opcode: opcode, maskKey: .random(), data: data)
+        return WebSocketFrame(fin: true, opcode: opcode, maskKey: .fresh(), data: data)
     }
 
     /// The frame's size on the wire: header, masking key and payload.
@@ -253,7 +253,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         case .ping:
             self.observer.sessionReceived(.ping(frame.data))
             if self.state == .open {
-                let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .random(), data: frame.data)
+                let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .fresh(), data: frame.data)
                 context.writeAndFlush(self.wrapOutboundOut(pong), promise: nil)
             }
         case .pong:

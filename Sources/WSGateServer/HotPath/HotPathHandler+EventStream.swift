@@ -10,7 +10,7 @@ extension HotPathHandler {
         let request = try EventStreamRequest(pending.head)
         switch connection.history.subscribe(from: request.cursor, binaryEncoding: request.binaryEncoding) {
         case .complete:
-            self.answer(HTTPResponse(status: .noContent), body: nil, origin: origin, context: context)
+            self.answer(Self.noContent, body: nil, origin: origin, context: context)
         case .stream(let subscription):
             var head = HTTPResponse(status: .ok)
             head.headerFields[.contentType] = "text/event-stream"

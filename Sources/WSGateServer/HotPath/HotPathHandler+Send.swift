@@ -18,7 +18,7 @@ extension HotPathHandler {
         self.state = .sending
         connection.send(messages).hop(to: context.eventLoop).assumeIsolated().whenComplete { result in
             switch result {
-            case .success: self.answer(HTTPResponse(status: .noContent), body: nil, origin: origin, context: context)
+            case .success: self.answer(Self.noContent, body: nil, origin: origin, context: context)
             case .failure(let error): self.answer(error, origin: origin, context: context)
             }
         }

@@ -18,7 +18,7 @@ struct LatencyScenario {
         let sender = try await client.keepAliveConnection()
         let id = try await client.openConnection(upstream.url("/echo"), on: sender)
         let timings = RoundTrips(count: self.count)
-        let (channel, _) = try await client.openEventStream("/connections/\(id)/events") { record in
+        let (channel, _) = try await client.openEventStream("/connections/\(id)/events", on: sender.eventLoop) { record in
             let record = SSERecord(record)
             if let data = record.data, let index = Verification.textInteger(data) { timings.received(index) }
         }

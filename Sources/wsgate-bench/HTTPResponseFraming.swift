@@ -1,0 +1,105 @@
+import Foundation
+import NIOCore
+
+/// Just enough HTTP/1.1 response parsing for a load tool: the status, the body's length or
+/// chunked framing, and nothing else. The benchmark reads the gateway's responses with it
+/// rather than through NIO's HTTP client pipeline, so that the client's own cost per message
+/// stays as low as the direct WebSocket client's, and the figures measure the gateway.
+enum HTTPResponseFraming {
+    /// A response head: its status and how its body is framed.
+    struct Head {
+        var status: Int
+        /// The `Content-Length`, when the body is not chunked.
+        var contentLength: Int
+        var isChunked: Bool
+    }
+
+    /// Reads a complete response head from `buffer`, or returns `nil` (reading nothing) while
+    /// its end has not arrived. Throws on a head that is not HTTP/1.1.
+    static func readHead(from buffer: inout ByteBuffer) throws -> Head? {
+        guard let end = Self.offset(of: "\r\n\r\n", in: buffer) else { return nil }
+        guard let text = buffer.readString(length: end + 4) else { return nil }
+        let lines = text.split(separator: "\r\n")
+        guard let statusLine = lines.first, statusLine.hasPrefix("HTTP/1.1 "),
+            let status = Int(statusLine.dropFirst(9).prefix(3))
+        else { throw BenchError("Not an HTTP/1.1 response: \(text.prefix(80))") }
+        var head = Head(status: status, contentLength: 0, isChunked: false)
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon].lowercased()
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            if name == "content-length" { head.contentLength = Int(value) ?? 0 }
+            if name == "transfer-encoding", value.lowercased() == "chunked" { head.isChunked = true }
+        }
+        return head
+    }
+
+    /// The offset of `needle` (a line end) in the readable bytes of `buffer`, if present,
+    /// found with memchr on its first byte.
+    static func offset(of needle: StaticString, in buffer: ByteBuffer) -> Int? {
+        buffer.withUnsafeReadableBytes { bytes -> Int? in
+            let needle = UnsafeRawBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+            guard let base = bytes.baseAddress, let needleBase = needle.baseAddress, let first = needle.first else { return nil }
+            var offset = 0
+            while offset + needle.count <= bytes.count {
+                guard let found = memchr(base + offset, Int32(first), bytes.count - offset) else { return nil }
+                let index = base.distance(to: UnsafeRawPointer(found))
+                guard index + needle.count <= bytes.count else { return nil }
+                if memcmp(found, needleBase, needle.count) == 0 { return index }
+                offset = index + 1
+            }
+            return nil
+        }
+    }
+
+    /// Encodes a request with its body in one buffer, written with one call.
+    static func request(_ method: String, _ path: String, host: String, contentType: String? = nil, body: String? = nil) -> ByteBuffer {
+        let body = body ?? ""
+        var text = "\(method) \(path) HTTP/1.1\r\nHost: \(host)\r\n"
+        if let contentType { text += "Content-Type: \(contentType)\r\n" }
+        text += "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        return ByteBuffer(string: text)
+    }
+}
+
+/// Cuts a chunked response body (RFC 9112, section 7.1) into its data, without copying it.
+struct ChunkedBodyDecoder {
+    private enum State {
+        case size
+        case data(remaining: Int)
+        case dataEnd
+        case finished
+    }
+
+    private var state = State.size
+
+    /// Whether the last (empty) chunk has arrived.
+    var isFinished: Bool {
+        if case .finished = self.state { true } else { false }
+    }
+
+    /// Reads what `buffer` holds, handing each piece of data to `onData`; leaves an incomplete
+    /// size line or chunk end in `buffer` for the next call.
+    mutating func read(_ buffer: inout ByteBuffer, onData: (ByteBuffer) -> Void) throws {
+        while buffer.readableBytes > 0 {
+            switch self.state {
+            case .size:
+                guard let lineEnd = HTTPResponseFraming.offset(of: "\r\n", in: buffer) else { return }
+                let line = buffer.readString(length: lineEnd) ?? ""
+                buffer.moveReaderIndex(forwardBy: 2)
+                guard let size = Int(line.prefix { $0 != ";" }, radix: 16) else { throw BenchError("Bad chunk size line: \(line)") }
+                self.state = size == 0 ? .finished : .data(remaining: size)
+            case .data(let remaining):
+                let length = min(remaining, buffer.readableBytes)
+                if let data = buffer.readSlice(length: length) { onData(data) }
+                self.state = remaining == length ? .dataEnd : .data(remaining: remaining - length)
+            case .dataEnd:
+                guard buffer.readableBytes >= 2 else { return }
+                buffer.moveReaderIndex(forwardBy: 2)
+                self.state = .size
+            case .finished:
+                return
+            }
+        }
+    }
+}
