@@ -113,9 +113,11 @@ struct HandshakeTests {
             try await politePeer.sendClose(code: 1001, reason: "Going Away")
             return close
         }
+        // The answer timeout, not the 30 s close timeout, bounds the shutdown; it leaves the polite
+        // peer time to answer on a busy machine.
         let start = ContinuousClock.now
-        await pool.shutdown(answerTimeout: .seconds(1))
-        #expect(ContinuousClock.now - start < .seconds(3))
+        await pool.shutdown(answerTimeout: .seconds(4))
+        #expect(ContinuousClock.now - start < .seconds(15))
         var payload = try await answer.value?.data ?? ByteBuffer()
         #expect(payload.readInteger(as: UInt16.self) == 1001)
         #expect(try await polite.ended.get().isClean)
