@@ -88,6 +88,29 @@ struct UpstreamSessionTests {
         #expect(await events.next() == nil)
     }
 
+    @Test func invalidUTF8InAFirstFragmentFailsBeforeTheMessageEnds() async throws {
+        let server = try await UpstreamServer()
+        let (connection, peer) = try await connect(to: server)
+        let events = try SubscriptionReader(connection.history)
+        // "κ" then 0xF4 0x90, which no continuation can make valid; the message never ends.
+        try await peer.send(.text, [0xCE, 0xBA, 0xF4, 0x90, 0x80, 0x80], fin: false)
+        #expect(await self.closeCode(from: peer) == 1007)
+        #expect(await events.nextJSON() == "UTF-8 encoding error")
+        await peer.disconnect()
+        #expect(await events.next() == nil)
+    }
+
+    @Test func aCharacterSplitAcrossFragmentsIsKept() async throws {
+        let server = try await UpstreamServer()
+        let (connection, peer) = try await connect(to: server)
+        let events = try SubscriptionReader(connection.history)
+        // "a€b" with the three bytes of "€" (E2 82 AC) spread over three fragments.
+        try await peer.send(.text, [0x61, 0xE2], fin: false)
+        try await peer.send(.continuation, [0x82], fin: false)
+        try await peer.send(.continuation, [0xAC, 0x62], fin: true)
+        #expect(await events.nextJSON() == ["type": "Text", "data": "a€b"])
+    }
+
     @Test func aMessageOverMaxMessageSizeClosesWith1009() async throws {
         var config = ConnectionConfig()
         config.maxMessageSize = 10

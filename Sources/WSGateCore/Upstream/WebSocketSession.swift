@@ -24,6 +24,8 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         /// Whether the message came compressed; its payload is then what was inflated so far.
         var isCompressed: Bool
         var payload: ByteBuffer
+        /// How many bytes of a fragmented text payload are known to be valid UTF-8.
+        var validatedBytes = 0
     }
 
     private let config: ConnectionConfig
@@ -196,14 +198,14 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
             }
             var message = PartialMessage(isText: frame.opcode == .text, isCompressed: startsCompressedMessage, payload: ByteBuffer())
             try self.append(frame.data, to: &message)
-            if frame.fin { try self.complete(message) } else { self.partial = message }
+            if frame.fin { try self.complete(message) } else { try self.keepPartial(message) }
         case .continuation:
             guard var message = self.partial else {
                 throw .protocolViolation("Continue frame but nothing to continue")
             }
             self.partial = nil
             try self.append(frame.data, to: &message)
-            if frame.fin { try self.complete(message) } else { self.partial = message }
+            if frame.fin { try self.complete(message) } else { try self.keepPartial(message) }
         case .ping, .pong, .connectionClose:
             guard frame.fin else { throw .protocolViolation("Fragmented control frame") }
             guard frame.length <= 125 else {
@@ -227,6 +229,17 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         } else {
             message.payload.writeImmutableBuffer(fragment)
         }
+    }
+
+    /// Keeps a message that more fragments will continue. A text message is failed as soon as
+    /// its bytes so far cannot begin valid UTF-8 (RFC 6455, section 8.1), not at its end.
+    private func keepPartial(_ message: PartialMessage) throws(SessionFailure) {
+        var message = message
+        if message.isText {
+            guard let valid = message.payload.validUTF8Prefix(from: message.validatedBytes) else { throw .invalidUTF8 }
+            message.validatedBytes = valid
+        }
+        self.partial = message
     }
 
     private func complete(_ message: PartialMessage) throws(SessionFailure) {
