@@ -100,6 +100,16 @@ struct UpstreamSessionTests {
         #expect(await events.next() == nil)
     }
 
+    @Test func aFragmentEndingInAnImpossibleCharacterStartFails() async throws {
+        let server = try await UpstreamServer()
+        let (connection, peer) = try await connect(to: server)
+        let events = try SubscriptionReader(connection.history)
+        // 0xF4 0x90 begins a code point above U+10FFFF: no later fragment can complete it.
+        try await peer.send(.text, [0x61, 0xF4, 0x90], fin: false)
+        #expect(await self.closeCode(from: peer) == 1007)
+        #expect(await events.nextJSON() == "UTF-8 encoding error")
+    }
+
     @Test func aCharacterSplitAcrossFragmentsIsKept() async throws {
         let server = try await UpstreamServer()
         let (connection, peer) = try await connect(to: server)
@@ -109,6 +119,10 @@ struct UpstreamSessionTests {
         try await peer.send(.continuation, [0x82], fin: false)
         try await peer.send(.continuation, [0xAC, 0x62], fin: true)
         #expect(await events.nextJSON() == ["type": "Text", "data": "a€b"])
+        // U+10000 (F0 90 80 80) cut after its lead byte, whose smallest next byte is 0x90.
+        try await peer.send(.text, [0xF0], fin: false)
+        try await peer.send(.continuation, [0x90, 0x80, 0x80], fin: true)
+        #expect(await events.nextJSON() == ["type": "Text", "data": "\u{10000}"])
     }
 
     @Test func aMessageOverMaxMessageSizeClosesWith1009() async throws {

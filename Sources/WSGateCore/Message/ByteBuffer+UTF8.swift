@@ -7,9 +7,9 @@ extension ByteBuffer {
         self.withUnsafeReadableBytes { String(validating: $0, as: UTF8.self) }
     }
 
-    /// Whether the readable bytes from `offset` on could still begin valid UTF-8: complete
-    /// characters are validated, and up to three last bytes that may be a character cut short are
-    /// left for later. Returns the offset up to which the bytes are valid, or `nil` if they are not.
+    /// Whether the readable bytes from `offset` on can still begin valid UTF-8. Returns the offset
+    /// up to which they hold whole valid characters (a character cut short at the end, itself a
+    /// valid beginning, is left for the next call), or `nil` if no continuation can make them valid.
     func validUTF8Prefix(from offset: Int) -> Int? {
         self.withUnsafeReadableBytes { bytes -> Int? in
             var end = bytes.count
@@ -19,10 +19,25 @@ extension ByteBuffer {
             if lead >= offset, lead < end {
                 let byte = bytes[lead]
                 let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1
-                if end - lead < length { end = lead }
+                if end - lead < length {
+                    guard Self.canBeginCharacter(Array(bytes[lead..<end]), length: length) else { return nil }
+                    end = lead
+                }
             }
-            guard offset <= end else { return offset }
-            return String(validating: UnsafeRawBufferPointer(rebasing: bytes[offset..<end]), as: UTF8.self) == nil ? nil : end
+            let whole = UnsafeRawBufferPointer(rebasing: bytes[offset..<end])
+            return String(validating: whole, as: UTF8.self) == nil ? nil : end
         }
+    }
+
+    /// Whether `start`, the first bytes of a `length`-byte character, can be completed to a valid
+    /// one: it is completed with the smallest bytes allowed after its lead (RFC 3629, section 4)
+    /// and validated.
+    private static func canBeginCharacter(_ start: [UInt8], length: Int) -> Bool {
+        var character = start
+        if character.count == 1 {
+            character.append(start[0] == 0xE0 ? 0xA0 : start[0] == 0xF0 ? 0x90 : 0x80)
+        }
+        while character.count < length { character.append(0x80) }
+        return String(validating: character, as: UTF8.self) != nil
     }
 }
