@@ -73,8 +73,8 @@ public final class Connection: Sendable {
             self.markClosing()
         }
         let written = upstream.channel.eventLoop.makePromise(of: Void.self)
-        // Called on the upstream's event loop (the HTTP connection that opened it is served
-        // there), the frames go out in this tick rather than after the loop's other tasks.
+        // When called on the upstream's event loop (where the HTTP connection that opened it is
+        // served), the frames go out in this tick rather than after the loop's other tasks.
         if upstream.session.eventLoop.inEventLoop {
             upstream.session.value.send(messages, promise: written)
         } else {
