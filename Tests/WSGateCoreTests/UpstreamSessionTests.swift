@@ -77,37 +77,23 @@ struct UpstreamSessionTests {
         #expect(try await connection.ended.get().received == CloseFrame(code: 1001, reason: "server restart"))
     }
 
-    @Test func invalidUTF8ClosesWith1007AndAnErrorEvent() async throws {
+    /// Invalid UTF-8 in a whole message, and in a first fragment of one that never ends (fail
+    /// fast): whole characters, and a fragment ending in 0xF4 0x90, which begins a code point
+    /// above U+10FFFF that no later fragment can complete.
+    @Test(arguments: [
+        (bytes: [0x68, 0xC3, 0x28] as [UInt8], fin: true),
+        (bytes: [0xCE, 0xBA, 0xF4, 0x90, 0x80, 0x80], fin: false),
+        (bytes: [0x61, 0xF4, 0x90], fin: false),
+    ])
+    func invalidUTF8ClosesWith1007AndAnErrorEvent(bytes: [UInt8], fin: Bool) async throws {
         let server = try await UpstreamServer()
         let (connection, peer) = try await connect(to: server)
         let events = try SubscriptionReader(connection.history)
-        try await peer.send(.text, [0x68, 0xC3, 0x28])
+        try await peer.send(.text, bytes, fin: fin)
         #expect(await self.closeCode(from: peer) == 1007)
         #expect(await events.nextJSON() == "UTF-8 encoding error")
         await peer.disconnect()
         #expect(await events.next() == nil)
-    }
-
-    @Test func invalidUTF8InAFirstFragmentFailsBeforeTheMessageEnds() async throws {
-        let server = try await UpstreamServer()
-        let (connection, peer) = try await connect(to: server)
-        let events = try SubscriptionReader(connection.history)
-        // "κ" then 0xF4 0x90, which no continuation can make valid; the message never ends.
-        try await peer.send(.text, [0xCE, 0xBA, 0xF4, 0x90, 0x80, 0x80], fin: false)
-        #expect(await self.closeCode(from: peer) == 1007)
-        #expect(await events.nextJSON() == "UTF-8 encoding error")
-        await peer.disconnect()
-        #expect(await events.next() == nil)
-    }
-
-    @Test func aFragmentEndingInAnImpossibleCharacterStartFails() async throws {
-        let server = try await UpstreamServer()
-        let (connection, peer) = try await connect(to: server)
-        let events = try SubscriptionReader(connection.history)
-        // 0xF4 0x90 begins a code point above U+10FFFF: no later fragment can complete it.
-        try await peer.send(.text, [0x61, 0xF4, 0x90], fin: false)
-        #expect(await self.closeCode(from: peer) == 1007)
-        #expect(await events.nextJSON() == "UTF-8 encoding error")
     }
 
     @Test func aCharacterSplitAcrossFragmentsIsKept() async throws {
