@@ -5,7 +5,7 @@ import NIOPosix
 
 /// The gateway's HTTP API as the benchmark drives it: one-shot requests, keep-alive senders and
 /// event streams whose records are handled on the event loop, without a hop per record. Requests
-/// are written as ready-made bytes and responses read with ``HTTPResponseFraming``.
+/// are written as ready-made bytes and responses read with ``HTTPFraming``.
 struct BenchHTTPClient: Sendable {
     let port: Int
     let group: EventLoopGroup
@@ -55,7 +55,7 @@ struct BenchHTTPClient: Sendable {
         let ended = eventLoop.makePromise(of: Void.self)
         let reader = EventStreamHandler(head: head, ended: ended, onRecord: onRecord)
         let channel = try await self.connect(handler: reader, on: eventLoop)
-        channel.writeAndFlush(HTTPResponseFraming.request("GET", path, host: self.host), promise: nil)
+        channel.writeAndFlush(HTTPFraming.request("GET", path, host: self.host), promise: nil)
         let status = try await head.futureResult.get()
         guard status == 200 else { throw BenchError("GET \(path) answered \(status)") }
         return (channel, ended.futureResult)
@@ -100,7 +100,7 @@ final class KeepAliveConnection: Sendable {
         let promise = self.channel.eventLoop.makePromise(of: BenchHTTPClient.Response.self)
         self.answers.expect(promise)
         self.channel.writeAndFlush(
-            HTTPResponseFraming.request(method.rawValue, path, host: self.host, contentType: contentType, body: body), promise: nil
+            HTTPFraming.request(method.rawValue, path, host: self.host, contentType: contentType, body: body), promise: nil
         )
         return try await promise.futureResult.get()
     }
@@ -109,7 +109,7 @@ final class KeepAliveConnection: Sendable {
     /// must be 204. Safe to call from any thread.
     func sendWithoutWaiting(_ text: String, to path: String) {
         self.answers.expect(nil)
-        self.channel.writeAndFlush(HTTPResponseFraming.request("POST", path, host: self.host, contentType: "text/plain", body: text), promise: nil)
+        self.channel.writeAndFlush(HTTPFraming.request("POST", path, host: self.host, contentType: "text/plain", body: text), promise: nil)
     }
 
     func close() {
@@ -126,7 +126,7 @@ private final class AnswerQueue: ChannelInboundHandler, Sendable {
         var waiting: [EventLoopPromise<BenchHTTPClient.Response>?] = []
         var received = ByteBuffer()
         /// The head of the response being read, and its body so far.
-        var head: HTTPResponseFraming.Head?
+        var head: HTTPFraming.Head?
         var body = ByteBuffer()
         var chunks = ChunkedBodyDecoder()
     }
@@ -164,7 +164,7 @@ private final class AnswerQueue: ChannelInboundHandler, Sendable {
         var answered: [(EventLoopPromise<BenchHTTPClient.Response>?, BenchHTTPClient.Response)] = []
         while true {
             if state.head == nil {
-                guard let head = try HTTPResponseFraming.readHead(from: &state.received) else { break }
+                guard let head = try HTTPFraming.readHead(from: &state.received) else { break }
                 state.head = head
             }
             guard let head = state.head else { break }
@@ -174,9 +174,6 @@ private final class AnswerQueue: ChannelInboundHandler, Sendable {
                     state.body.writeBuffer(&data)
                 }
                 guard state.chunks.isFinished else { break }
-                // The empty last chunk is followed by an empty trailer line.
-                guard state.received.readableBytes >= 2 else { break }
-                state.received.moveReaderIndex(forwardBy: 2)
                 state.chunks = ChunkedBodyDecoder()
             } else {
                 let missing = head.contentLength - state.body.readableBytes
@@ -234,7 +231,7 @@ private final class EventStreamHandler: ChannelInboundHandler, @unchecked Sendab
         }
         do {
             if !self.hasHead {
-                guard let head = try HTTPResponseFraming.readHead(from: &self.received) else { return }
+                guard let head = try HTTPFraming.readHead(from: &self.received) else { return }
                 self.hasHead = true
                 self.head.succeed(head.status)
                 guard head.isChunked else {

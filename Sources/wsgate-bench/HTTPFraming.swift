@@ -1,11 +1,12 @@
 import Foundation
 import NIOCore
 
-/// Just enough HTTP/1.1 response parsing for a load tool: the status, the body's length or
-/// chunked framing, and nothing else. The benchmark reads the gateway's responses with it
-/// rather than through NIO's HTTP client pipeline, so that the client's own cost per message
-/// stays as low as the direct WebSocket client's, and the figures measure the gateway.
-enum HTTPResponseFraming {
+/// Just enough HTTP/1.1 for a load tool: requests written as ready-made bytes, and of a
+/// response the status, the body's length or chunked framing, and nothing else. The benchmark
+/// talks to the gateway with it rather than through NIO's HTTP client pipeline, so that the
+/// client's own cost per message stays as low as the direct WebSocket client's, and the figures
+/// measure the gateway.
+enum HTTPFraming {
     /// A response head: its status and how its body is framed.
     struct Head {
         var status: Int
@@ -68,27 +69,29 @@ struct ChunkedBodyDecoder {
         case size
         case data(remaining: Int)
         case dataEnd
+        /// After the last chunk: trailer fields up to an empty line.
+        case trailer
         case finished
     }
 
     private var state = State.size
 
-    /// Whether the last (empty) chunk has arrived.
+    /// Whether the last (empty) chunk and the empty line after it have arrived.
     var isFinished: Bool {
         if case .finished = self.state { true } else { false }
     }
 
     /// Reads what `buffer` holds, handing each piece of data to `onData`; leaves an incomplete
-    /// size line or chunk end in `buffer` for the next call.
+    /// line or chunk end in `buffer` for the next call, and what follows the body unread.
     mutating func read(_ buffer: inout ByteBuffer, onData: (ByteBuffer) -> Void) throws {
         while buffer.readableBytes > 0 {
             switch self.state {
             case .size:
-                guard let lineEnd = HTTPResponseFraming.offset(of: "\r\n", in: buffer) else { return }
+                guard let lineEnd = HTTPFraming.offset(of: "\r\n", in: buffer) else { return }
                 let line = buffer.readString(length: lineEnd) ?? ""
                 buffer.moveReaderIndex(forwardBy: 2)
                 guard let size = Int(line.prefix { $0 != ";" }, radix: 16) else { throw BenchError("Bad chunk size line: \(line)") }
-                self.state = size == 0 ? .finished : .data(remaining: size)
+                self.state = size == 0 ? .trailer : .data(remaining: size)
             case .data(let remaining):
                 let length = min(remaining, buffer.readableBytes)
                 if let data = buffer.readSlice(length: length) { onData(data) }
@@ -97,6 +100,10 @@ struct ChunkedBodyDecoder {
                 guard buffer.readableBytes >= 2 else { return }
                 buffer.moveReaderIndex(forwardBy: 2)
                 self.state = .size
+            case .trailer:
+                guard let lineEnd = HTTPFraming.offset(of: "\r\n", in: buffer) else { return }
+                buffer.moveReaderIndex(forwardBy: lineEnd + 2)
+                if lineEnd == 0 { self.state = .finished }
             case .finished:
                 return
             }
