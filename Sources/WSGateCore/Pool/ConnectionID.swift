@@ -1,5 +1,3 @@
-import Foundation
-
 /// An opaque, unguessable connection id: 128 random bits in URL-safe base64 (22 characters).
 public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
     /// The id as it appears in URLs.
@@ -7,13 +5,9 @@ public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
 
     /// Draws a new random id from the system's secure generator.
     public static func random() -> ConnectionID {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let text = Base64.encode(bytes)
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-        return ConnectionID(description: text)
+        var generator = BufferedSecureRandom()
+        let bits = (generator.next(), generator.next())
+        return ConnectionID(description: withUnsafeBytes(of: bits) { Base64.encodeURLSafe($0) })
     }
 
     /// Wraps an id taken from a request path; unknown ids simply find no connection.

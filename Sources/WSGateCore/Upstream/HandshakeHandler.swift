@@ -44,7 +44,8 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         makeWebSocketHandlers: @escaping (Agreement) throws -> [ChannelHandler],
         promise: EventLoopPromise<Agreement>
     ) {
-        self.requestKey = NIOWebSocketClientUpgrader.randomRequestKey()
+        var generator = BufferedSecureRandom()
+        self.requestKey = NIOWebSocketClientUpgrader.randomRequestKey(using: &generator)
         self.offeredProtocols = config.protocols
         self.offersCompression = config.compression
         var headers = HTTPHeaders()
