@@ -46,6 +46,10 @@ extension APIError {
     /// 400 `invalid_request`.
     static func invalidRequest(_ message: String) -> APIError { APIError(.badRequest, "invalid_request", message) }
     /// 400 `invalid_message`.
+    static func tooLarge(limit: Int) -> APIError {
+        APIError(.contentTooLarge, "too_large", "The request body is larger than the gateway accepts (\(limit) bytes).")
+    }
+
     static func invalidMessage(_ message: String) -> APIError { APIError(.badRequest, "invalid_message", message) }
     /// 404 `not_found` for a connection id.
     static func connectionNotFound(_ id: String) -> APIError {
@@ -75,8 +79,6 @@ extension APIError {
             self.init(.serviceUnavailable, "shutting_down", "The gateway is shutting down.")
         case let error as SendError:
             self.init(send: error)
-        case is NIOTooManyBytesError:
-            self.init(.contentTooLarge, "too_large", "The request body is larger than the gateway accepts.")
         case let error as HTTPError where error.status == .notFound:
             self.init(.notFound, "not_found", "There is no such endpoint.")
         case let error as HTTPError:

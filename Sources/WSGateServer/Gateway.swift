@@ -26,12 +26,16 @@ public struct Gateway: Sendable {
         let cors = CORSPolicy(allowedOrigins: self.configuration.allowedOrigins)
         let pool = self.pool
         let maxRequestBodySize = self.configuration.maxRequestBodySize
+        let connectionDefaults = self.configuration.connectionDefaults
         let application = Application(
             router: self.makeRouter(hosts: hosts, cors: cors),
             server: .http1(
                 configuration: .init(
                     additionalChannelHandlers: [
-                        HotPathHandler(pool: pool, hosts: hosts, cors: cors, maxRequestBodySize: maxRequestBodySize)
+                        HotPathHandler(
+                            pool: pool, hosts: hosts, cors: cors, maxRequestBodySize: maxRequestBodySize,
+                            connectionDefaults: connectionDefaults
+                        )
                     ]
                 )
             ),
@@ -46,7 +50,7 @@ public struct Gateway: Sendable {
         let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: GatewayMiddleware(hosts: hosts, cors: cors))
         HealthRoutes(pool: self.pool).register(on: router)
-        ConnectionRoutes(pool: self.pool, configuration: self.configuration).register(on: router)
+        ConnectionRoutes(pool: self.pool).register(on: router)
         return router
     }
 }

@@ -74,7 +74,7 @@ struct BenchHTTPClient: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
             }
-            .connect(host: "127.0.0.1", port: self.port)
+            .connect(to: SocketAddress(ipAddress: "127.0.0.1", port: self.port))
             .get()
     }
 }

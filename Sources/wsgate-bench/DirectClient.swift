@@ -43,7 +43,7 @@ final class DirectClient: Sendable {
                     try channel.pipeline.syncOperations.addHandler(requestSender)
                 }
             }
-            .connect(host: "127.0.0.1", port: port)
+            .connect(to: SocketAddress(ipAddress: "127.0.0.1", port: port))
             .get()
         try await upgraded.futureResult.get()
         return DirectClient(channel: channel, ended: ended.futureResult)

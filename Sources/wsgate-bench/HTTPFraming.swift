@@ -20,17 +20,17 @@ enum HTTPFraming {
     static func readHead(from buffer: inout ByteBuffer) throws -> Head? {
         guard let end = Self.offset(of: "\r\n\r\n", in: buffer) else { return nil }
         guard let text = buffer.readString(length: end + 4) else { return nil }
-        let lines = text.split(separator: "\r\n")
-        guard let statusLine = lines.first, statusLine.hasPrefix("HTTP/1.1 "),
-            let status = Int(statusLine.dropFirst(9).prefix(3))
+        let lines = text.utf8.split(separator: UInt8(ascii: "\n")).map { $0.dropLast() }
+        guard let statusLine = lines.first, statusLine.starts(with: "HTTP/1.1 ".utf8),
+            let status = Int(decimal: statusLine.dropFirst(9).prefix(3))
         else { throw BenchError("Not an HTTP/1.1 response: \(text.prefix(80))") }
         var head = Head(status: status, contentLength: 0, isChunked: false)
         for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = line[..<colon].lowercased()
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            if name == "content-length" { head.contentLength = Int(value) ?? 0 }
-            if name == "transfer-encoding", value.lowercased() == "chunked" { head.isChunked = true }
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+            let name = line[..<colon]
+            let value = line[line.index(after: colon)...].drop { $0 == UInt8(ascii: " ") }
+            if name.equalsIgnoringCase("content-length") { head.contentLength = Int(decimal: value) ?? 0 }
+            if name.equalsIgnoringCase("transfer-encoding"), value.equalsIgnoringCase("chunked") { head.isChunked = true }
         }
         return head
     }
@@ -108,5 +108,31 @@ struct ChunkedBodyDecoder {
                 return
             }
         }
+    }
+}
+
+// Head fields are read as bytes: a load tool reads thousands of heads a second, and String's
+// Unicode-aware lowercasing and trimming would cost more than the rest of the response.
+extension Collection where Element == UInt8 {
+    /// Whether these ASCII bytes spell `lowercase`, in any case.
+    fileprivate func equalsIgnoringCase(_ lowercase: StaticString) -> Bool {
+        let expected = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        return self.elementsEqual(expected) { byte, lower in
+            let isUppercase = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            return (isUppercase ? byte | 0x20 : byte) == lower
+        }
+    }
+}
+
+extension Int {
+    /// The value of ASCII decimal digits; `nil` if there are none, or anything else.
+    fileprivate init?(decimal digits: some Collection<UInt8>) {
+        guard !digits.isEmpty else { return nil }
+        var value = 0
+        for digit in digits {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(digit) else { return nil }
+            value = value * 10 + Int(digit - UInt8(ascii: "0"))
+        }
+        self = value
     }
 }

@@ -67,6 +67,17 @@ struct ConnectEndpointTests {
         }
     }
 
+    @Test func aBodyOverTheLimitIs413AndOpensNothing() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway(.testing { $0.maxRequestBodySize = 1000 }) { client, _ in
+            let padding = String(repeating: " ", count: 5000)
+            let response = try await client.post("/connections", json: #"{"url": "\#(server.url())"\#(padding)}"#)
+            #expect(response.status == 413)
+            #expect(response.errorCode == "too_large")
+            #expect(server.requests.isEmpty)
+        }
+    }
+
     @Test func aRefusedUpgradeIs502WithTheUpstreamStatus() async throws {
         let server = try await UpstreamServer(handshake: .reject(status: 403))
         try await withGateway { client, _ in

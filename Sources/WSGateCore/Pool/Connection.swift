@@ -88,24 +88,30 @@ public final class Connection: Sendable {
     /// Starts the closing handshake with `frame` (unless it has started) and waits for the end,
     /// at most `timeout` (if given and shorter than the pool's) for the upstream's answer.
     public func close(_ frame: CloseFrame?, timeout: TimeAmount? = nil) async -> CloseOutcome {
+        (try? await self.close(frame, timeout: timeout).get()) ?? CloseOutcome()
+    }
+
+    /// Starts the closing handshake with `frame` (unless it has started); the future completes
+    /// with the outcome once the connection has ended, and fails if it never opened.
+    public func close(_ frame: CloseFrame?, timeout: TimeAmount? = nil) -> EventLoopFuture<CloseOutcome> {
         if let upstream = self.state.withLockedValue({ $0.upstream }) {
             self.markClosing()
             upstream.session.eventLoop.execute {
                 upstream.session.value.close(frame, timeout: timeout)
             }
         }
-        return (try? await self.ended.get()) ?? CloseOutcome()
+        return self.ended
     }
 
     /// Connects the upstream; the connection's events start arriving in its history at once.
-    func connect(config: ConnectionConfig, closeTimeout: TimeAmount) async throws(UpstreamConnectError) {
-        do {
-            let upstream = try await UpstreamConnector.connect(
-                to: self.url, config: config, closeTimeout: closeTimeout, observer: self, on: self.endPromise.futureResult.eventLoop
-            )
+    /// Fails with an ``UpstreamConnectError``.
+    func connect(config: ConnectionConfig, closeTimeout: TimeAmount) -> EventLoopFuture<Void> {
+        UpstreamConnector.connect(
+            to: self.url, config: config, closeTimeout: closeTimeout, observer: self, on: self.endPromise.futureResult.eventLoop
+        ).map { upstream in
             self.state.withLockedValue { $0.upstream = upstream }
             self.log("opened", ["url": "\(self.url)", "protocol": "\(upstream.subprotocol ?? "-")"])
-        } catch {
+        }.flatMapErrorThrowing { error in
             self.log("could not open", ["url": "\(self.url)", "error": "\(error)"])
             self.endPromise.fail(error)
             throw error

@@ -68,38 +68,46 @@ public final class ConnectionPool: Sendable {
     }
 
     /// Opens an upstream connection and registers it. Throws ``PoolError`` or ``UpstreamConnectError``.
+    public func open(_ url: WebSocketURL, config: ConnectionConfig, on eventLoop: (any EventLoop)? = nil) async throws -> Connection {
+        try await self.open(url, config: config, on: eventLoop).get()
+    }
+
+    /// Opens an upstream connection and registers it; the future fails with ``PoolError`` or
+    /// ``UpstreamConnectError``.
     ///
     /// `eventLoop`, when given, is the loop the upstream socket is served on: the one of the HTTP
     /// connection that asked for it, so that a client that goes on sending over that same HTTP
     /// connection never waits for a hand-over between threads.
-    public func open(_ url: WebSocketURL, config: ConnectionConfig, on eventLoop: (any EventLoop)? = nil) async throws -> Connection {
-        try self.state.withLockedValue { state in
-            guard !state.isShuttingDown else { throw PoolError.shuttingDown }
-            guard state.activeCount < self.settings.maxConnections else {
-                throw PoolError.capacityExhausted(limit: self.settings.maxConnections)
-            }
-            state.activeCount += 1
-        }
-        let connection = Connection(
-            id: .random(), url: url, historyLimits: self.settings.history,
-            eventLoop: eventLoop ?? self.eventLoopGroup.next(), logger: self.logger
-        )
+    public func open(_ url: WebSocketURL, config: ConnectionConfig, on eventLoop: (any EventLoop)? = nil) -> EventLoopFuture<Connection> {
+        let eventLoop = eventLoop ?? self.eventLoopGroup.next()
         do {
-            try await connection.connect(config: config, closeTimeout: self.settings.closeTimeout)
+            try self.state.withLockedValue { state in
+                guard !state.isShuttingDown else { throw PoolError.shuttingDown }
+                guard state.activeCount < self.settings.maxConnections else {
+                    throw PoolError.capacityExhausted(limit: self.settings.maxConnections)
+                }
+                state.activeCount += 1
+            }
         } catch {
-            self.state.withLockedValue { $0.activeCount -= 1 }
-            throw error
+            return eventLoop.makeFailedFuture(error)
         }
-        let accepted = self.state.withLockedValue { state in
-            state.connections[connection.id] = connection
-            return !state.isShuttingDown
+        let connection = Connection(id: .random(), url: url, historyLimits: self.settings.history, eventLoop: eventLoop, logger: self.logger)
+        let connected = connection.connect(config: config, closeTimeout: self.settings.closeTimeout)
+        connected.whenFailure { _ in self.state.withLockedValue { $0.activeCount -= 1 } }
+        return connected.flatMap {
+            let accepted = self.state.withLockedValue { state in
+                state.connections[connection.id] = connection
+                return !state.isShuttingDown
+            }
+            connection.ended.whenComplete { _ in self.retire(connection) }
+            guard accepted else {
+                // Shutdown began while connecting and did not see this connection: close it here.
+                let refused = eventLoop.makePromise(of: Connection.self)
+                connection.close(Self.goingAway).whenComplete { _ in refused.fail(PoolError.shuttingDown) }
+                return refused.futureResult
+            }
+            return eventLoop.makeSucceededFuture(connection)
         }
-        connection.ended.whenComplete { _ in self.retire(connection) }
-        if !accepted {
-            _ = await connection.close(Self.goingAway)
-            throw PoolError.shuttingDown
-        }
-        return connection
     }
 
     /// Stops taking connections, closes every open one with 1001 "Going Away" and waits until

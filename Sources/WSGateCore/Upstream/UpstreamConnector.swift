@@ -26,7 +26,7 @@ enum UpstreamConnector {
         closeTimeout: TimeAmount,
         observer: any SessionObserver,
         on eventLoop: any EventLoop
-    ) async throws(UpstreamConnectError) -> Established {
+    ) -> EventLoopFuture<Established> {
         let timeout = TimeAmount.milliseconds(Int64(config.connectTimeoutMilliseconds))
         let handshake = eventLoop.makePromise(of: Established.self)
         let deadline = eventLoop.scheduleTask(in: timeout) {
@@ -67,13 +67,8 @@ enum UpstreamConnector {
                 handshake.fail(UpstreamConnectError.connectFailed("\(error)"))
             }
         }
-        defer { deadline.cancel() }
-        do {
-            return try await handshake.futureResult.get()
-        } catch let error as UpstreamConnectError {
-            throw error
-        } catch {
-            throw .connectFailed("\(error)")
+        return handshake.futureResult.always { _ in deadline.cancel() }.flatMapErrorThrowing { error in
+            throw (error as? UpstreamConnectError) ?? .connectFailed("\(error)")
         }
     }
 

@@ -11,11 +11,11 @@ extension HotPathHandler {
             throw APIError.unsupportedMediaType(contentType, accepted: SendRequest.mediaTypes)
         }
         guard !pending.isTooLarge else {
-            throw APIError(.contentTooLarge, "too_large", "The request body is larger than the gateway accepts (\(self.maxRequestBodySize) bytes).")
+            throw APIError.tooLarge(limit: self.maxRequestBodySize)
         }
         let messages = try SendRequest.messages(in: pending.body, mediaType: mediaType)
         // Requests that arrive meanwhile wait: their responses must follow this one.
-        self.state = .sending
+        self.state = .awaitingOutcome
         connection.send(messages).hop(to: context.eventLoop).assumeIsolated().whenComplete { result in
             switch result {
             case .success: self.answer(Self.noContent, body: nil, origin: origin, context: context)

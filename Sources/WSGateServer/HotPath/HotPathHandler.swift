@@ -3,12 +3,12 @@ import NIOCore
 import NIOHTTPTypes
 import WSGateCore
 
-/// Serves the two busiest endpoints, `GET /connections/<id>/events` and
+/// Serves the three busiest endpoints, `POST /connections`, `GET /connections/<id>/events` and
 /// `POST /connections/<id>/send`, on the HTTP connection's event loop.
 ///
 /// It sits in each HTTP/1 connection's pipeline in front of Hummingbird, takes those requests for
 /// itself and passes every other one through. Without a Swift task per request or per stream,
-/// a send costs no hop to a task and back, an event goes from the connection's history to the
+/// a connect or a send costs no hop to a task and back, an event goes from the connection's history to the
 /// socket directly, and thousands of idle streams hold no task stacks. Responses keep the order
 /// of the requests, pipelined ones included.
 final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
@@ -19,6 +19,7 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The endpoints served here.
     enum Route {
+        case open
         case events(connectionID: String)
         case send(connectionID: String)
     }
@@ -38,8 +39,8 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case receiving(PendingRequest)
         /// A complete request of ours that waits for Hummingbird to answer the requests before it.
         case waitingForHummingbird(PendingRequest)
-        /// A send waits for its message to be written upstream.
-        case sending
+        /// A request waits for its outcome: a connect for the upstream, a send for the write.
+        case awaitingOutcome
         /// Writing an event stream; it ends with the connection.
         case streaming(EventSubscription)
         case finished
@@ -49,6 +50,8 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     let hosts: HostPolicy
     let cors: CORSPolicy
     let maxRequestBodySize: Int
+    /// The connection config that a connect's `config` is applied to.
+    let connectionDefaults: ConnectionConfig
     var state = State.forwarding
     var context: ChannelHandlerContext?
     /// Requests passed to Hummingbird whose responses have not ended yet.
@@ -59,11 +62,12 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Parts that arrived while a request of ours was being answered, replayed after it.
     private var heldParts = CircularBuffer<HTTPRequestPart>()
 
-    init(pool: ConnectionPool, hosts: HostPolicy, cors: CORSPolicy, maxRequestBodySize: Int) {
+    init(pool: ConnectionPool, hosts: HostPolicy, cors: CORSPolicy, maxRequestBodySize: Int, connectionDefaults: ConnectionConfig) {
         self.pool = pool
         self.hosts = hosts
         self.cors = cors
         self.maxRequestBodySize = maxRequestBodySize
+        self.connectionDefaults = connectionDefaults
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -101,7 +105,7 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
         case (.receiving, .head):
             break
-        case (.waitingForHummingbird, _), (.sending, _):
+        case (.waitingForHummingbird, _), (.awaitingOutcome, _):
             self.heldParts.append(part)
         case (.streaming, _), (.finished, _):
             // The connection belongs to its event stream: whatever the client sends is ignored.
@@ -128,17 +132,19 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var isTakingParts: Bool {
         switch self.state {
         case .forwarding, .receiving: true
-        case .waitingForHummingbird, .sending, .streaming, .finished: false
+        case .waitingForHummingbird, .awaitingOutcome, .streaming, .finished: false
         }
     }
 
-    /// Which of our endpoints `head` asks for, if any: `/connections/<id>/events` or `…/send`,
-    /// with or without a query. Every request passes here, so it reads the path's UTF-8 bytes
-    /// rather than its characters, and makes a string only of a matching id.
+    /// Which of our endpoints `head` asks for, if any: `/connections`, `/connections/<id>/events`
+    /// or `…/send`, with or without a query. Every request passes here, so it reads the path's
+    /// UTF-8 bytes rather than its characters, and makes a string only of a matching id.
     private static func route(of head: HTTPRequest) -> Route? {
-        let prefix = "/connections/".utf8
-        guard let path = head.path?.utf8, path.starts(with: prefix) else { return nil }
-        let resource = path.dropFirst(prefix.count).prefix { $0 != UInt8(ascii: "?") }
+        let collection = "/connections".utf8
+        guard let path = head.path?.utf8.prefix(while: { $0 != UInt8(ascii: "?") }), path.starts(with: collection) else { return nil }
+        if head.method == .post, path.count == collection.count { return .open }
+        guard path.dropFirst(collection.count).first == UInt8(ascii: "/") else { return nil }
+        let resource = path.dropFirst(collection.count + 1)
         guard let slash = resource.firstIndex(of: UInt8(ascii: "/")), slash > resource.startIndex else { return nil }
         let action = resource[resource.index(after: slash)...]
         let id = { String(Substring(resource[..<slash])) }
@@ -164,6 +170,7 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 throw APIError(.forbidden, "origin_forbidden", "Origin \"\(origin)\" is not in allowedOrigins.")
             }
             switch pending.route {
+            case .open: try self.serveOpen(pending, origin: origin, context: context)
             case .events(let id): try self.serveEvents(pending, connection: self.connection(id), origin: origin, context: context)
             case .send(let id): try self.serveSend(pending, connection: self.connection(id), origin: origin, context: context)
             }

@@ -4,40 +4,15 @@ import Hummingbird
 import NIOCore
 import WSGateCore
 
-/// The connection endpoints: open, list, inspect and close. Sending and subscribing are served
-/// on the event loop by ``HotPathHandler``.
+/// The connection endpoints: list, inspect and close. Opening, sending and subscribing are
+/// served on the event loop by ``HotPathHandler``.
 struct ConnectionRoutes {
     let pool: ConnectionPool
-    let configuration: GatewayConfiguration
 
     func register(on router: Router<GatewayRequestContext>) {
-        router.post("connections") { request, context in try await self.open(request, on: context.eventLoop) }
         router.get("connections") { _, _ in self.list() }
         router.get("connections/:id") { _, context in try self.info(context) }
         router.delete("connections/:id") { request, context in try await self.close(request, context) }
-    }
-
-    /// `POST /connections`: the Tauri plugin's `connect(url, config)`.
-    private func open(_ request: Request, on eventLoop: any EventLoop) async throws -> Response {
-        var request = request
-        guard HTTPFields.mediaType(of: request.headers[.contentType]) == "application/json" else {
-            throw APIError.unsupportedMediaType(request.headers[.contentType], accepted: ["application/json"])
-        }
-        let body = try await request.collectBody(upTo: self.configuration.maxRequestBodySize)
-        let connectRequest = try ConnectRequest(body: body, defaults: self.configuration.connectionDefaults)
-        let connection = try await self.pool.open(connectRequest.url, config: connectRequest.config, on: eventLoop)
-        var headers = HTTPFields()
-        headers[.location] = "/connections/\(connection.id)"
-        return Response.json(
-            [
-                "id": .string(connection.id.description),
-                "url": .string(connection.url.description),
-                "protocol": JSONValue(connection.subprotocol),
-                "state": .string(connection.connectionState.rawValue),
-                "events": .string("/connections/\(connection.id)/events"),
-            ],
-            status: .created, headers: headers
-        )
     }
 
     /// `GET /connections`.
