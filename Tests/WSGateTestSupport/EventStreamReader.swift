@@ -26,7 +26,7 @@ public struct SSERecord: Sendable, Equatable {
 
     /// `data` parsed as JSON.
     public var json: JSONValue? {
-        self.data.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
+        self.data.flatMap { ForeignJSON.parse($0.utf8) }
     }
 }
 

@@ -122,7 +122,7 @@ public struct TestResponse: Sendable {
 
     /// The body parsed as JSON (`null` if it is not JSON).
     public var json: JSONValue {
-        (try? JSONDecoder().decode(JSONValue.self, from: Data(self.body.readableBytesView))) ?? .null
+        ForeignJSON.parse(self.body.readableBytesView) ?? .null
     }
 
     /// The `error.code` of an error body.

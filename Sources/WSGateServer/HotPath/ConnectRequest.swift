@@ -10,7 +10,8 @@ struct ConnectRequest {
 
     /// Parses and validates the body against the server's default connection config.
     init(body: ByteBuffer, defaults: ConnectionConfig) throws {
-        guard case .object(let fields) = try JSONValue.parse(body, invalid: APIError.invalidRequest) else {
+        let json = try JSONValue.parse(body) { APIError.invalidRequest("The body is not valid JSON: \($0).") }
+        guard case .object(let fields) = json else {
             throw APIError.invalidRequest("The body must be a JSON object with \"url\" and an optional \"config\".")
         }
         if let unknown = fields.keys.sorted().first(where: { $0 != "url" && $0 != "config" }) {

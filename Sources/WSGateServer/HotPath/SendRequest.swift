@@ -33,7 +33,7 @@ enum SendRequest {
 
     private static func message(from json: ByteBuffer, line: Int?) throws -> Message {
         let location = line.map { " (line \($0))" } ?? ""
-        let value = try JSONValue.parse(json) { _ in APIError.invalidMessage("The message is not valid JSON\(location).") }
+        let value = try JSONValue.parse(json) { APIError.invalidMessage("The message is not valid JSON\(location): \($0).") }
         do {
             return try Message(json: value)
         } catch {

@@ -1,4 +1,3 @@
-import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -19,12 +18,12 @@ extension HTTPFields {
 }
 
 extension JSONValue {
-    /// Parses JSON text, or throws `invalid` with a message naming the problem.
-    static func parse(_ bytes: ByteBuffer, invalid: (String) -> APIError) throws -> JSONValue {
+    /// Parses JSON text, or throws the error `invalid` makes of what is wrong with it.
+    static func parse(_ bytes: ByteBuffer, invalid: (SyntaxError) -> APIError) throws(APIError) -> JSONValue {
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes.readableBytesView))
+            return try JSONValue(parsing: bytes)
         } catch {
-            throw invalid("The body is not valid JSON.")
+            throw invalid(error)
         }
     }
 }
