@@ -23,59 +23,66 @@ struct BenchHTTPClient: Sendable {
     func request(_ method: HTTPMethod, _ path: String, contentType: String? = nil, body: String? = nil) async throws -> Response {
         let connection = try await self.keepAliveConnection()
         defer { connection.close() }
-        return try await connection.request(method, path, contentType: contentType, body: body)
+        return try await connection.request(method, path, contentType: contentType, body: body).get()
     }
 
-    /// `POST /connections` for `url` on a new HTTP connection, or on `keepAlive`; returns the connection id.
-    func openConnection(_ url: String, on keepAlive: KeepAliveConnection? = nil) async throws -> String {
-        let body = #"{"url":"\#(url)"}"#
-        let response =
-            if let keepAlive {
-                try await keepAlive.request(.POST, "/connections", contentType: "application/json", body: body)
-            } else {
-                try await self.request(.POST, "/connections", contentType: "application/json", body: body)
+    /// `POST /connections` for `url` on a new HTTP connection; returns the connection id.
+    func openConnection(_ url: String) async throws -> String {
+        let connection = try await self.keepAliveConnection()
+        defer { connection.close() }
+        return try await self.openConnection(url, on: connection).get()
+    }
+
+    /// `POST /connections` for `url` on `keepAlive`; the future holds the connection id.
+    func openConnection(_ url: String, on keepAlive: KeepAliveConnection) -> EventLoopFuture<String> {
+        keepAlive.request(.POST, "/connections", contentType: "application/json", body: #"{"url":"\#(url)"}"#).flatMapThrowing { response in
+            let text = String(buffer: response.body)
+            guard response.status == 201, let idStart = text.range(of: #""id":""#)?.upperBound,
+                let idEnd = text[idStart...].firstIndex(of: "\"")
+            else {
+                throw BenchError("POST /connections answered \(response.status): \(text)")
             }
-        let text = String(buffer: response.body)
-        guard response.status == 201, let idStart = text.range(of: #""id":""#)?.upperBound,
-            let idEnd = text[idStart...].firstIndex(of: "\"")
-        else {
-            throw BenchError("POST /connections answered \(response.status): \(text)")
+            return String(text[idStart..<idEnd])
         }
-        return String(text[idStart..<idEnd])
     }
 
     /// Opens `GET path`, on `eventLoop` if given, and calls `onRecord` on the event loop for each
-    /// record; `ended` completes when the stream ends. Returns once the response head arrived,
-    /// with the channel.
+    /// record; `ended` completes when the stream ends. The future completes once the response
+    /// head arrived, with the channel.
     func openEventStream(
         _ path: String, on eventLoop: EventLoop? = nil, onRecord: @escaping (ByteBuffer) -> Void
-    ) async throws -> (channel: Channel, ended: EventLoopFuture<Void>) {
+    ) -> EventLoopFuture<(channel: Channel, ended: EventLoopFuture<Void>)> {
         let eventLoop = eventLoop ?? self.group.next()
         let head = eventLoop.makePromise(of: Int.self)
         let ended = eventLoop.makePromise(of: Void.self)
         let reader = EventStreamHandler(head: head, ended: ended, onRecord: onRecord)
-        let channel = try await self.connect(handler: reader, on: eventLoop)
-        channel.writeAndFlush(HTTPFraming.request("GET", path, host: self.host), promise: nil)
-        let status = try await head.futureResult.get()
-        guard status == 200 else { throw BenchError("GET \(path) answered \(status)") }
-        return (channel, ended.futureResult)
+        return self.connect(handler: reader, on: eventLoop).flatMap { channel in
+            channel.writeAndFlush(HTTPFraming.request("GET", path, host: self.host), promise: nil)
+            return head.futureResult.flatMapThrowing { status in
+                guard status == 200 else { throw BenchError("GET \(path) answered \(status)") }
+                return (channel, ended.futureResult)
+            }
+        }
     }
 
     /// Opens an HTTP connection that carries one request after another.
     func keepAliveConnection() async throws -> KeepAliveConnection {
         let answers = AnswerQueue()
-        let channel = try await self.connect(handler: answers)
+        let channel = try await self.connect(handler: answers).get()
         return KeepAliveConnection(channel: channel, answers: answers, host: self.host)
     }
 
-    private func connect(handler: ChannelHandler & Sendable, on eventLoop: EventLoop? = nil) async throws -> Channel {
-        try await ClientBootstrap(group: eventLoop ?? self.group.next())
+    private func connect(handler: ChannelHandler & Sendable, on eventLoop: EventLoop? = nil) -> EventLoopFuture<Channel> {
+        let bootstrap = ClientBootstrap(group: eventLoop ?? self.group.next())
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
             }
-            .connect(to: SocketAddress(ipAddress: "127.0.0.1", port: self.port))
-            .get()
+        do {
+            return bootstrap.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: self.port))
+        } catch {
+            return (eventLoop ?? self.group.next()).makeFailedFuture(error)
+        }
     }
 }
 
@@ -95,14 +102,14 @@ final class KeepAliveConnection: Sendable {
         self.host = host
     }
 
-    /// Sends a request and waits for its response.
-    func request(_ method: HTTPMethod, _ path: String, contentType: String? = nil, body: String? = nil) async throws -> BenchHTTPClient.Response {
+    /// Sends a request; the future holds its response.
+    func request(_ method: HTTPMethod, _ path: String, contentType: String? = nil, body: String? = nil) -> EventLoopFuture<BenchHTTPClient.Response> {
         let promise = self.channel.eventLoop.makePromise(of: BenchHTTPClient.Response.self)
         self.answers.expect(promise)
         self.channel.writeAndFlush(
             HTTPFraming.request(method.rawValue, path, host: self.host, contentType: contentType, body: body), promise: nil
         )
-        return try await promise.futureResult.get()
+        return promise.futureResult
     }
 
     /// Sends `text` as a `text/plain` message to `path` without waiting for the answer, which

@@ -23,9 +23,7 @@ struct ConnectionsScenario {
                 group.addTask {
                     let keepAlive = try await client.keepAliveConnection()
                     defer { keepAlive.close() }
-                    var channels: [Channel] = []
-                    for _ in 0..<share { channels.append(try await self.setUp(client, upstream: upstream, keepAlive: keepAlive)) }
-                    return channels
+                    return try await self.setUp(share, client, upstream: upstream, keepAlive: keepAlive).get()
                 }
             }
             return try await group.reduce(into: []) { $0 += $1 }
@@ -39,9 +37,18 @@ struct ConnectionsScenario {
         return (Double(self.count) / seconds(elapsed), perConnection)
     }
 
-    private func setUp(_ client: BenchHTTPClient, upstream: BenchUpstream, keepAlive: KeepAliveConnection) async throws -> Channel {
-        let id = try await client.openConnection(upstream.url("/idle"), on: keepAlive)
-        return try await client.openEventStream("/connections/\(id)/events") { _ in }.channel
+    /// Sets up `count` connections one after the other, each with its event stream, on the
+    /// keep-alive connection's event loop: as a load tool's worker would, without a hop to a
+    /// task between the steps.
+    private func setUp(
+        _ count: Int, _ client: BenchHTTPClient, upstream: BenchUpstream, keepAlive: KeepAliveConnection, opened: [Channel] = []
+    ) -> EventLoopFuture<[Channel]> {
+        guard count > 0 else { return keepAlive.eventLoop.makeSucceededFuture(opened) }
+        return client.openConnection(upstream.url("/idle"), on: keepAlive).flatMap { id in
+            client.openEventStream("/connections/\(id)/events", on: keepAlive.eventLoop) { _ in }
+        }.flatMap { stream in
+            self.setUp(count - 1, client, upstream: upstream, keepAlive: keepAlive, opened: opened + [stream.channel])
+        }
     }
 }
 

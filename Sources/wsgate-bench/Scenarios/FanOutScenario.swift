@@ -16,7 +16,7 @@ struct FanOutScenario {
         var ends: [EventLoopFuture<Void>] = []
         for _ in 0..<self.subscribers {
             let checker = StreamChecker(count: self.count, size: self.size)
-            let (_, ended) = try await client.openEventStream("/connections/\(id)/events") { checker.check(SSERecord($0)) }
+            let (_, ended) = try await client.openEventStream("/connections/\(id)/events") { checker.check(SSERecord($0)) }.get()
             checkers.append(checker)
             ends.append(ended)
         }

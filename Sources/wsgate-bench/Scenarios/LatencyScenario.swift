@@ -16,12 +16,12 @@ struct LatencyScenario {
         // The connection is opened over the keep-alive connection that then sends, as a client
         // that reuses its HTTP connection does.
         let sender = try await client.keepAliveConnection()
-        let id = try await client.openConnection(upstream.url("/echo"), on: sender)
+        let id = try await client.openConnection(upstream.url("/echo"), on: sender).get()
         let timings = RoundTrips(count: self.count)
         let (channel, _) = try await client.openEventStream("/connections/\(id)/events", on: sender.eventLoop) { record in
             let record = SSERecord(record)
             if let data = record.data, let index = Verification.textInteger(data) { timings.received(index) }
-        }
+        }.get()
         // Paced on the sender's event loop, so that a send does not cross threads in the benchmark.
         try await self.pace(on: sender.eventLoop, timings: timings) { index in
             sender.sendWithoutWaiting(String(index), to: "/connections/\(id)/send")

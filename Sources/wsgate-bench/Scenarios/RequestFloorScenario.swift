@@ -23,9 +23,9 @@ struct RequestFloorScenario {
             }
             return samples.sorted()
         }
-        let health = try await time({ try await keepAlive.request(.GET, "/healthz") }, expecting: 200)
+        let health = try await time({ try await keepAlive.request(.GET, "/healthz").get() }, expecting: 200)
         let send = try await time(
-            { try await keepAlive.request(.POST, "/connections/\(id)/send", contentType: "text/plain", body: "x") }, expecting: 204
+            { try await keepAlive.request(.POST, "/connections/\(id)/send", contentType: "text/plain", body: "x").get() }, expecting: 204
         )
         return (health, send)
     }

@@ -14,12 +14,12 @@ struct StalledSubscriberScenario {
     /// and whether the stalled subscriber was cut off.
     func run(_ client: BenchHTTPClient, upstream: BenchUpstream, gateway: GatewayUnderTest) async throws -> (Int?, Int, Bool) {
         let id = try await client.openConnection(upstream.url("/stream?size=\(self.size)"))
-        let stalled = try await client.openEventStream("/connections/\(id)/events") { _ in }
+        let stalled = try await client.openEventStream("/connections/\(id)/events") { _ in }.get()
         try await stalled.channel.setOption(.autoRead, value: false).get()
         let received = NIOLockedValueBox(0)
         let reader = try await client.openEventStream("/connections/\(id)/events") { record in
             if SSERecord(record).id != nil { received.withLockedValue { $0 += 1 } }
-        }
+        }.get()
         let baseline = gateway.residentBytes()
         var peak = baseline
         _ = try await client.request(.POST, "/connections/\(id)/send", contentType: "text/plain", body: "go")

@@ -16,7 +16,7 @@ struct ThroughputScenario {
         let checker = StreamChecker(count: self.count, size: self.size)
         let (_, ended) = try await client.openEventStream("/connections/\(id)/events") { record in
             checker.check(SSERecord(record))
-        }
+        }.get()
         let start = NIODeadline.now()
         _ = try await client.request(.POST, "/connections/\(id)/send", contentType: "text/plain", body: "go")
         try await ended.get()
