@@ -79,8 +79,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         if selected.contains("latency") {
             let scenario = LatencyScenario(count: self.latencyMessages, rate: 2000)
-            let direct = try await scenario.runDirect(port: upstream.port, group: group)
-            let bridged = try await withGateway { client, _ in try await scenario.runGateway(client, upstream: upstream) }
+            let (bridged, direct) = try await withGateway { client, _ in try await scenario.run(client, upstream: upstream, group: group) }
             var measurements: [Measurement] = []
             for (label, fraction) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("max", 1.0)] {
                 let value = bridged.percentile(fraction) * 1000
@@ -92,7 +91,7 @@ struct BenchCommand: AsyncParsableCommand {
             }
             results.append(ScenarioResult(
                 scenario: scenario.name, measurements: measurements,
-                verified: "\(scenario.count) messages, each echoed exactly once"
+                verified: "\(scenario.count) messages each way in \(scenario.rounds) alternating rounds, each echoed exactly once"
             ))
         }
         if selected.contains("floor") {
