@@ -18,21 +18,47 @@ enum HTTPFraming {
     /// Reads a complete response head from `buffer`, or returns `nil` (reading nothing) while
     /// its end has not arrived. Throws on a head that is not HTTP/1.1.
     static func readHead(from buffer: inout ByteBuffer) throws -> Head? {
-        guard let end = Self.offset(of: "\r\n\r\n", in: buffer) else { return nil }
-        guard let text = buffer.readString(length: end + 4) else { return nil }
-        let lines = text.utf8.split(separator: UInt8(ascii: "\n")).map { $0.dropLast() }
+        guard let (text, lines) = Self.readLines(from: &buffer) else { return nil }
         guard let statusLine = lines.first, statusLine.starts(with: "HTTP/1.1 ".utf8),
             let status = Int(decimal: statusLine.dropFirst(9).prefix(3))
         else { throw BenchError("Not an HTTP/1.1 response: \(text.prefix(80))") }
         var head = Head(status: status, contentLength: 0, isChunked: false)
-        for line in lines.dropFirst() {
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
-            let name = line[..<colon]
-            let value = line[line.index(after: colon)...].drop { $0 == UInt8(ascii: " ") }
+        for (name, value) in Self.fields(lines) {
             if name.equalsIgnoringCase("content-length") { head.contentLength = Int(decimal: value) ?? 0 }
             if name.equalsIgnoringCase("transfer-encoding"), value.equalsIgnoringCase("chunked") { head.isChunked = true }
         }
         return head
+    }
+
+    /// A WebSocket opening request: its target and its `Sec-WebSocket-Key`.
+    struct UpgradeRequest {
+        var target: String
+        var key: String
+    }
+
+    /// Reads a complete WebSocket opening request head from `buffer`, or returns `nil` (reading
+    /// nothing) while its end has not arrived. Throws on anything else.
+    static func readUpgradeRequest(from buffer: inout ByteBuffer) throws -> UpgradeRequest? {
+        guard let (text, lines) = Self.readLines(from: &buffer) else { return nil }
+        let requestLine = lines.first?.split(separator: UInt8(ascii: " ")) ?? []
+        guard requestLine.count == 3, requestLine[0].elementsEqual("GET".utf8), requestLine[2].elementsEqual("HTTP/1.1".utf8),
+            let key = Self.fields(lines).first(where: { $0.name.equalsIgnoringCase("sec-websocket-key") })?.value
+        else { throw BenchError("Not a WebSocket opening request: \(text.prefix(80))") }
+        return UpgradeRequest(target: String(decoding: requestLine[1], as: UTF8.self), key: String(decoding: key, as: UTF8.self))
+    }
+
+    /// Reads a head up to its empty line: its text, and its lines without their line ends.
+    private static func readLines(from buffer: inout ByteBuffer) -> (String, [Substring.UTF8View])? {
+        guard let end = Self.offset(of: "\r\n\r\n", in: buffer), let text = buffer.readString(length: end + 4) else { return nil }
+        return (text, text.utf8.split(separator: UInt8(ascii: "\n")).map { $0.dropLast() })
+    }
+
+    /// The name and value of each field line of a head's `lines`.
+    private static func fields(_ lines: [Substring.UTF8View]) -> [(name: Substring.UTF8View, value: Substring.UTF8View)] {
+        lines.dropFirst().compactMap { line in
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+            return (line[..<colon], line[line.index(after: colon)...].drop { $0 == UInt8(ascii: " ") })
+        }
     }
 
     /// The offset of `needle` (a line end) in the readable bytes of `buffer`, if present,
