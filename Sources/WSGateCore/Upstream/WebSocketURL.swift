@@ -21,7 +21,8 @@ public struct WebSocketURL: Sendable, Equatable, CustomStringConvertible {
 
     /// The value of the handshake's `Host` header.
     public var hostHeader: String {
-        let name = host.contains(":") ? "[\(host)]" : host
+        // Bytes, not Foundation's substring search, which a string literal argument would pick.
+        let name = host.utf8.contains(UInt8(ascii: ":")) ? "[\(host)]" : host
         return port == (isSecure ? 443 : 80) ? name : "\(name):\(port)"
     }
 
