@@ -1,11 +1,11 @@
 import Foundation
 import NIOCore
 
-/// Just enough HTTP/1.1 for a load tool: requests written as ready-made bytes, and of a
-/// response the status, the body's length or chunked framing, and nothing else. The benchmark
-/// talks to the gateway with it rather than through NIO's HTTP client pipeline, so that the
-/// client's own cost per message stays as low as the direct WebSocket client's, and the figures
-/// measure the gateway.
+/// Just enough HTTP/1.1 for a load tool: requests written as ready-made bytes, of a response
+/// the status, the body's length or chunked framing, and of a WebSocket opening request (for the
+/// benchmark's upstream) the target and key, and nothing else. The benchmark talks HTTP with it
+/// rather than through NIO's HTTP pipelines, so that its own cost per message and per connection
+/// stays low on the cores it shares with the gateway, and the figures measure the gateway.
 enum HTTPFraming {
     /// A response head: its status and how its body is framed.
     struct Head {
