@@ -129,16 +129,21 @@ struct BenchCommand: AsyncParsableCommand {
                 print("note: the open-file limit (\(FileDescriptorLimit.current), not raisable here) allows \(feasible) connections, not \(self.connections)")
             }
             let scenario = ConnectionsScenario(count: min(self.connections, feasible))
-            let (setups, bytesPerConnection) = try await withGateway { client, gateway in
+            let outcome = try await withGateway { client, gateway in
                 try await scenario.run(client, upstream: upstream, gateway: gateway)
             }
+            let setups = outcome.setupsPerSecond
             var measurements = [
                 Measurement(name: "setups", value: setups, unit: "setups/s", meetsTarget: setups >= 2500, target: "≥ 2500/s")
             ]
-            if let bytesPerConnection {
+            if let bytesPerConnection = outcome.bytesPerConnection {
                 let kibibytes = bytesPerConnection / 1024
                 measurements.append(Measurement(name: "rss per connection", value: kibibytes, unit: "KiB", meetsTarget: kibibytes <= 24, target: "≤ 24 KiB"))
             }
+            if let gatewayCPU = outcome.gatewayCPUPerSetup {
+                measurements.append(Measurement(name: "gateway cpu per setup", value: gatewayCPU * 1_000_000, unit: "µs"))
+            }
+            measurements.append(Measurement(name: "harness cpu per setup", value: outcome.harnessCPUPerSetup * 1_000_000, unit: "µs"))
             results.append(ScenarioResult(
                 scenario: scenario.name, measurements: measurements,
                 verified: "\(scenario.count) connections opened (201) each with a 200 event stream held open"

@@ -35,15 +35,19 @@ struct BenchHTTPClient: Sendable {
 
     /// `POST /connections` for `url` on `keepAlive`; the future holds the connection id.
     func openConnection(_ url: String, on keepAlive: KeepAliveConnection) -> EventLoopFuture<String> {
-        keepAlive.request(.POST, "/connections", contentType: "application/json", body: #"{"url":"\#(url)"}"#).flatMapThrowing { response in
-            let text = String(buffer: response.body)
-            guard response.status == 201, let idStart = text.range(of: #""id":""#)?.upperBound,
-                let idEnd = text[idStart...].firstIndex(of: "\"")
-            else {
-                throw BenchError("POST /connections answered \(response.status): \(text)")
-            }
-            return String(text[idStart..<idEnd])
+        keepAlive.request(.POST, "/connections", contentType: "application/json", body: #"{"url":"\#(url)"}"#)
+            .flatMapThrowing(Self.connectionID(in:))
+    }
+
+    /// The connection id in an answer to `POST /connections`, which must be 201.
+    static func connectionID(in response: Response) throws -> String {
+        let text = String(buffer: response.body)
+        guard response.status == 201, let idStart = text.range(of: #""id":""#)?.upperBound,
+            let idEnd = text[idStart...].firstIndex(of: "\"")
+        else {
+            throw BenchError("POST /connections answered \(response.status): \(text)")
         }
+        return String(text[idStart..<idEnd])
     }
 
     /// Opens `GET path`, on `eventLoop` if given, and calls `onRecord` on the event loop for each

@@ -34,7 +34,7 @@ final class GatewayUnderTest: Sendable {
         throw BenchError("\(executable) did not answer on port \(self.port) within 5 s.")
     }
 
-    /// Uses a gateway that is already running on `port`, whose memory is read if `pid` is given.
+    /// Uses a gateway that is already running on `port`; its memory and CPU time are not read.
     init(port: Int) {
         self.port = port
         self.process = nil
@@ -50,6 +50,11 @@ final class GatewayUnderTest: Sendable {
             let kibibytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
         else { return nil }
         return kibibytes * 1024
+    }
+
+    /// The CPU time the gateway has used so far, when its process is known.
+    func cpuSeconds() -> Double? {
+        self.pid.flatMap(CPUTime.ofProcess)
     }
 
     /// Stops a spawned gateway with SIGTERM and waits for it.
