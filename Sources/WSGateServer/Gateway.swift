@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -29,16 +30,14 @@ public struct Gateway: Sendable {
         let connectionDefaults = self.configuration.connectionDefaults
         let application = Application(
             router: self.makeRouter(hosts: hosts, cors: cors),
-            server: .http1(
-                configuration: .init(
-                    additionalChannelHandlers: [
-                        HotPathHandler(
-                            pool: pool, hosts: hosts, cors: cors, maxRequestBodySize: maxRequestBodySize,
-                            connectionDefaults: connectionDefaults
-                        )
-                    ]
-                )
-            ),
+            server: HTTPServerBuilder { responder in
+                GatewayChildChannel(hummingbird: HTTP1Channel(responder: responder)) {
+                    HotPathHandler(
+                        pool: pool, hosts: hosts, cors: cors, maxRequestBodySize: maxRequestBodySize,
+                        connectionDefaults: connectionDefaults
+                    )
+                }
+            },
             configuration: .init(address: .hostname(self.configuration.host, port: self.configuration.port), serverName: "wsgate"),
             onServerRunning: onServerRunning,
             logger: self.logger
