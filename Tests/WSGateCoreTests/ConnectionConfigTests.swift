@@ -68,6 +68,13 @@ import WSGateCore
         #expect(secure.hostHeader == "[::1]:8443")
     }
 
+    @Test func anInternationalHostNameIsPunycoded() throws {
+        // As resolvers and the Host header need it, and as tungstenite's URL parser gives it.
+        let url = try WebSocketURL("ws://bücher.de:8080/")
+        #expect(url.host == "xn--bcher-kva.de")
+        #expect(url.hostHeader == "xn--bcher-kva.de:8080")
+    }
+
     @Test(arguments: ["http://example.org", "example.org", "ws://", "ws://host/#frag", "ws://user:pw@host/", "ws://host:70000/", ""])
     func refusesOtherURLs(_ text: String) {
         #expect(throws: InvalidInputError.self) { try WebSocketURL(text) }

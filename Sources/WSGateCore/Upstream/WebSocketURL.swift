@@ -7,7 +7,7 @@ public struct WebSocketURL: Sendable, Equatable, CustomStringConvertible {
     public var description: String
     /// Whether the connection uses TLS (`wss`).
     public var isSecure: Bool
-    /// The host name or IP address, without IPv6 brackets.
+    /// The host name (punycoded when international) or IP address, without IPv6 brackets.
     public var host: String
     /// The TCP port: the URL's, or 80 for `ws` and 443 for `wss`.
     public var port: Int
@@ -34,7 +34,8 @@ public struct WebSocketURL: Sendable, Equatable, CustomStringConvertible {
         guard scheme == "ws" || scheme == "wss" else {
             throw InvalidInputError("The URL scheme must be ws or wss, not \(scheme).")
         }
-        var host = components.percentEncodedHost ?? ""
+        // The IDNA (punycode) form of a name, which resolvers and the Host header take.
+        var host = components.encodedHost ?? ""
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty else {
             throw InvalidInputError("The URL \"\(text)\" has no host.")
