@@ -40,6 +40,10 @@ struct RawStreamOpener: Sendable {
         }
         var streams: [Int32] = []
         streams.reserveCapacity(count)
+        var isComplete = false
+        defer {
+            if !isComplete { for socket in streams + workers.map(\.stream) where socket >= 0 { close(socket) } }
+        }
         while streams.count < count {
             let ready = poll(&watched, nfds_t(watched.count), 30_000)
             guard ready != 0 else { throw BenchError("the gateway did not answer within 30 s") }
@@ -64,6 +68,7 @@ struct RawStreamOpener: Sendable {
                 }
             }
         }
+        isComplete = true
         return streams
     }
 

@@ -17,7 +17,8 @@ final class HummingbirdHandOff: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !self.isHandedOff else { return context.fireChannelRead(data) }
+        // Only a failed hand-off leaves this handler in place, on a channel that is closing.
+        guard !self.isHandedOff else { return }
         self.isHandedOff = true
         do {
             // Adds the async channel's handler after this one, where the part goes next.

@@ -22,6 +22,8 @@ struct ConnectionsScenario {
         var harnessCPUPerSetup: Double
     }
 
+    /// Opens `count` connections after a warm-up, measuring the setups' pace, the gateway's
+    /// memory growth and the CPU time both sides spent.
     func run(_ client: BenchHTTPClient, upstream: BenchUpstream, gateway: GatewayUnderTest) async throws -> Outcome {
         // Warm up the allocator and the code paths, then take the baseline.
         let warmUp = try await client.openConnection(upstream.url("/idle"))
