@@ -3,7 +3,8 @@ import WSGateCore
 import WSGateServer
 import WSGateTestSupport
 
-/// `GET /connections`, `GET /connections/<id>`, `/healthz`, `/readyz` and unknown paths.
+/// `GET /connections`, `GET /connections/<id>`, `/healthz`, `/readyz`, unknown paths and bytes
+/// that are not HTTP.
 @Suite(.timeLimit(.minutes(1)))
 struct InfoEndpointTests {
     @Test func aConnectionDescribesItsTraffic() async throws {
@@ -42,6 +43,20 @@ struct InfoEndpointTests {
             let readiness = try await client.request(.GET, "/readyz")
             #expect(health.json == ["status": "ok"])
             #expect(readiness.json == ["status": "ready"])
+        }
+    }
+
+    @Test(arguments: [
+        "", // as the connection's first request
+        "POST /connections HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n{}", // after one served in front of Hummingbird
+    ])
+    func bytesThatAreNotHTTPAre400AndCloseTheConnection(before: String) async throws {
+        try await withGateway { client, _ in
+            let raw = try await RawConnection(port: client.port)
+            try await raw.send(before + "NOT\u{1} HTTP\r\n\r\n")
+            let text = await raw.readToEnd()
+            #expect(text.contains("HTTP/1.1 400 Bad Request"))
+            #expect(before.isEmpty || text.hasPrefix("HTTP/1.1 415 "))
         }
     }
 

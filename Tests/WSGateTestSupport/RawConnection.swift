@@ -37,6 +37,13 @@ public final class RawConnection: Sendable {
         return text
     }
 
+    /// Reads until the gateway closes the connection, and returns all that arrived.
+    public func readToEnd() async -> String {
+        var text = ""
+        for await chunk in self.received { text += String(buffer: chunk) }
+        return text
+    }
+
     /// Closes the connection.
     public func close() {
         self.channel.close(promise: nil)

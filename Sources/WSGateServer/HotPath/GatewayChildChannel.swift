@@ -19,6 +19,7 @@ struct GatewayChildChannel: ServerChildChannel {
 
     /// A connection, and its async channel once its first request for Hummingbird arrived.
     struct Value: ServerChildChannelValue {
+        /// The accepted connection.
         let channel: any Channel
         /// Succeeds with the async channel, or with `nil` when the connection closes before.
         let handedOff: EventLoopFuture<AsyncHTTPChannel?>
@@ -26,6 +27,7 @@ struct GatewayChildChannel: ServerChildChannel {
 
     /// Hummingbird's own child channel, whose configuration and request loop this one uses.
     let hummingbird: HTTP1Channel
+    /// Makes each connection's own ``HotPathHandler``.
     let makeHotPathHandler: @Sendable () -> HotPathHandler
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
