@@ -45,12 +45,16 @@ public struct APIError: Error, HTTPResponseError {
 extension APIError {
     /// 400 `invalid_request`.
     static func invalidRequest(_ message: String) -> APIError { APIError(.badRequest, "invalid_request", message) }
-    /// 400 `invalid_message`.
+    /// 413 `too_large`.
     static func tooLarge(limit: Int) -> APIError {
         APIError(.contentTooLarge, "too_large", "The request body is larger than the gateway accepts (\(limit) bytes).")
     }
 
+    /// 400 `invalid_message`.
     static func invalidMessage(_ message: String) -> APIError { APIError(.badRequest, "invalid_message", message) }
+
+    /// 400 `invalid_http`: bytes that are not an HTTP/1.1 request.
+    static var invalidHTTP: APIError { APIError(.badRequest, "invalid_http", "The request is not valid HTTP/1.1.") }
     /// 404 `not_found` for a connection id.
     static func connectionNotFound(_ id: String) -> APIError {
         APIError(.notFound, "not_found", "No connection has the id \"\(id)\"; it never existed or ended over a minute ago.")

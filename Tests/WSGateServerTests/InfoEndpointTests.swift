@@ -55,7 +55,8 @@ struct InfoEndpointTests {
             let raw = try await RawConnection(port: client.port)
             try await raw.send(before + "NOT\u{1} HTTP\r\n\r\n")
             let text = await raw.readToEnd()
-            #expect(text.contains("HTTP/1.1 400 Bad Request"))
+            #expect(text.contains("HTTP/1.1 400 Bad Request\r\n"))
+            #expect(text.contains(#"{"error":{"code":"invalid_http","message":"The request is not valid HTTP/1.1."}}"#))
             #expect(before.isEmpty || text.hasPrefix("HTTP/1.1 415 "))
         }
     }

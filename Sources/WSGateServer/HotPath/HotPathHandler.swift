@@ -1,5 +1,6 @@
 import HTTPTypes
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 import WSGateCore
 
@@ -61,6 +62,9 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var allowedAuthority: String?
     /// Parts that arrived while a request of ours was being answered, replayed after it.
     private var heldParts = CircularBuffer<HTTPRequestPart>()
+    /// Set by bytes that are not HTTP/1.1, after which the decoder reads nothing more: once the
+    /// responses before them are written, they are answered 400 and the connection is closed.
+    private var hasParseError = false
 
     init(pool: ConnectionPool, hosts: HostPolicy, cors: CORSPolicy, maxRequestBodySize: Int, connectionDefaults: ConnectionConfig) {
         self.pool = pool
@@ -119,6 +123,33 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.requestsAtHummingbird -= 1
         if self.requestsAtHummingbird == 0, case .waitingForHummingbird(let pending) = self.state {
             self.serve(pending, context: context)
+        } else {
+            self.answerParseErrorWhenIdle(context: context)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // With a request of Hummingbird's under way, its request loop answers the error.
+        guard error is HTTPParserError, self.requestsAtHummingbird == 0 else { return context.fireErrorCaught(error) }
+        self.hasParseError = true
+        self.answerParseErrorWhenIdle(context: context)
+    }
+
+    /// Answers a parse error with the API's 400 and closes, once no response is outstanding.
+    private func answerParseErrorWhenIdle(context: ChannelHandlerContext) {
+        guard self.hasParseError, self.requestsAtHummingbird == 0 else { return }
+        switch self.state {
+        case .forwarding, .receiving:
+            self.state = .finished
+            var (head, body) = Self.response(for: APIError.invalidHTTP)
+            head.headerFields[.connection] = "close"
+            let written = context.eventLoop.makePromise(of: Void.self)
+            self.write(head, body: body, origin: nil, promise: written, context: context)
+            written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        case .streaming:
+            context.close(promise: nil)
+        case .waitingForHummingbird, .awaitingOutcome, .finished:
+            break
         }
     }
 
@@ -186,12 +217,18 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Answers with `error` as the API's JSON error.
     func answer(_ error: any Error, origin: String?, context: ChannelHandlerContext) {
+        let (head, body) = Self.response(for: error)
+        self.answer(head, body: body, origin: origin, context: context)
+    }
+
+    /// The API's JSON error response for `error`.
+    private static func response(for error: any Error) -> (HTTPResponse, ByteBuffer) {
         let apiError = APIError(error)
         var body = ByteBuffer()
         body.writeJSON(apiError.body)
         var head = HTTPResponse(status: apiError.status, headerFields: apiError.headers)
         head.headerFields[.contentType] = "application/json"
-        self.answer(head, body: body, origin: origin, context: context)
+        return (head, body)
     }
 
     /// `204 No Content`, the answer to nearly every request served here, with its headers built once.
@@ -203,6 +240,22 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Writes a complete response, then goes back to passing requests on, the held ones first.
     func answer(_ head: HTTPResponse, body: ByteBuffer?, origin: String?, context: ChannelHandlerContext) {
+        self.write(head, body: body, origin: origin, promise: nil, context: context)
+        self.state = .forwarding
+        if !self.heldParts.isEmpty {
+            while self.isTakingParts, !self.heldParts.isEmpty {
+                self.process(self.heldParts.removeFirst(), context: context)
+            }
+            // Outside a read, what was passed on reaches Hummingbird only with a read-complete.
+            context.fireChannelReadComplete()
+        }
+        self.answerParseErrorWhenIdle(context: context)
+    }
+
+    /// Writes and flushes a complete response; `promise` completes once it is written.
+    private func write(
+        _ head: HTTPResponse, body: ByteBuffer?, origin: String?, promise: EventLoopPromise<Void>?, context: ChannelHandlerContext
+    ) {
         var head = head
         if head.headerFields[.contentLength] == nil {
             head.headerFields[.contentLength] = "\(body?.readableBytes ?? 0)"
@@ -210,14 +263,7 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
         self.permit(origin, &head)
         context.write(self.wrapOutboundOut(.head(head)), promise: nil)
         if let body { context.write(self.wrapOutboundOut(.body(body)), promise: nil) }
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
-        self.state = .forwarding
-        guard !self.heldParts.isEmpty else { return }
-        while self.isTakingParts, !self.heldParts.isEmpty {
-            self.process(self.heldParts.removeFirst(), context: context)
-        }
-        // Outside a read, what was passed on reaches Hummingbird only with a read-complete.
-        context.fireChannelReadComplete()
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: promise)
     }
 
     /// Adds the CORS headers when `origin` is allowed.
