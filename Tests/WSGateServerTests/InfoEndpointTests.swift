@@ -49,6 +49,7 @@ struct InfoEndpointTests {
     @Test(arguments: [
         "", // as the connection's first request
         "POST /connections HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n{}", // after one served in front of Hummingbird
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", // after one that Hummingbird serves
     ])
     func bytesThatAreNotHTTPAre400AndCloseTheConnection(before: String) async throws {
         try await withGateway { client, _ in
@@ -57,7 +58,8 @@ struct InfoEndpointTests {
             let text = await raw.readToEnd()
             #expect(text.contains("HTTP/1.1 400 Bad Request\r\n"))
             #expect(text.contains(#"{"error":{"code":"invalid_http","message":"The request is not valid HTTP/1.1."}}"#))
-            #expect(before.isEmpty || text.hasPrefix("HTTP/1.1 415 "))
+            // The request before it is answered first.
+            #expect(before.isEmpty || text.hasPrefix(before.hasPrefix("POST") ? "HTTP/1.1 415 " : "HTTP/1.1 200 "))
         }
     }
 

@@ -57,6 +57,8 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var context: ChannelHandlerContext?
     /// Requests passed to Hummingbird whose responses have not ended yet.
     private var requestsAtHummingbird = 0
+    /// Whether the parts of a request are being passed to Hummingbird: its head went, its end not yet.
+    private var isPassingRequestOn = false
     /// The last `Host` value that passed the host policy: a client sends the same one with every
     /// request of a connection, which then costs a comparison instead of a check.
     private var allowedAuthority: String?
@@ -89,9 +91,13 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 self.state = .receiving(PendingRequest(head: head, route: route))
             } else {
                 self.requestsAtHummingbird += 1
+                self.isPassingRequestOn = true
                 context.fireChannelRead(self.wrapInboundOut(part))
             }
-        case (.forwarding, _):
+        case (.forwarding, .end):
+            self.isPassingRequestOn = false
+            context.fireChannelRead(self.wrapInboundOut(part))
+        case (.forwarding, .body):
             context.fireChannelRead(self.wrapInboundOut(part))
         case (.receiving(var pending), .body(var chunk)):
             if pending.body.readableBytes + chunk.readableBytes > self.maxRequestBodySize {
@@ -129,8 +135,8 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // With a request of Hummingbird's under way, its request loop answers the error.
-        guard error is HTTPParserError, self.requestsAtHummingbird == 0 else { return context.fireErrorCaught(error) }
+        // In the middle of a request for Hummingbird, its request loop answers the error.
+        guard error is HTTPParserError, !self.isPassingRequestOn else { return context.fireErrorCaught(error) }
         self.hasParseError = true
         self.answerParseErrorWhenIdle(context: context)
     }
