@@ -66,7 +66,7 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var heldParts = CircularBuffer<HTTPRequestPart>()
     /// Set by bytes that are not HTTP/1.1, after which the decoder reads nothing more: once the
     /// responses before them are written, they are answered 400 and the connection is closed.
-    private var hasParseError = false
+    private var parseError: HTTPParserError?
 
     init(pool: ConnectionPool, hosts: HostPolicy, cors: CORSPolicy, maxRequestBodySize: Int, connectionDefaults: ConnectionConfig) {
         self.pool = pool
@@ -135,15 +135,20 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // In the middle of a request for Hummingbird, its request loop answers the error.
-        guard error is HTTPParserError, !self.isPassingRequestOn else { return context.fireErrorCaught(error) }
-        self.hasParseError = true
+        guard let parseError = error as? HTTPParserError else { return context.fireErrorCaught(error) }
+        self.parseError = parseError
         self.answerParseErrorWhenIdle(context: context)
     }
 
     /// Answers a parse error with the API's 400 and closes, once no response is outstanding.
     private func answerParseErrorWhenIdle(context: ChannelHandlerContext) {
-        guard self.hasParseError, self.requestsAtHummingbird == 0 else { return }
+        guard let parseError = self.parseError else { return }
+        if self.isPassingRequestOn {
+            // It cut short a request for Hummingbird, whose request loop answers it.
+            self.parseError = nil
+            return context.fireErrorCaught(parseError)
+        }
+        guard self.requestsAtHummingbird == 0 else { return }
         switch self.state {
         case .forwarding, .receiving:
             self.state = .finished
