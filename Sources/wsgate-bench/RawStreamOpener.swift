@@ -14,8 +14,6 @@ struct RawStreamOpener: Sendable {
     /// One keep-alive connection that opens bridged connections one after the other.
     private struct Worker {
         let keepAlive: Int32
-        /// The event stream being opened, or -1 while a `POST /connections` is under way.
-        var stream: Int32 = -1
         var received = ByteBuffer()
         var remaining: Int
     }
@@ -29,8 +27,8 @@ struct RawStreamOpener: Sendable {
         )
         var workers: [Worker] = []
         defer { for worker in workers { close(worker.keepAlive) } }
-        // Worker i watches its keep-alive connection at 2i and its event stream at 2i + 1;
-        // poll skips a negative descriptor.
+        // Worker i watches its keep-alive connection at 2i and the event stream it is opening at
+        // 2i + 1 (-1 while its POST is under way; poll skips a negative descriptor).
         var watched: [pollfd] = []
         for index in 0..<min(workerCount, count) {
             let socket = try self.connectSocket()
@@ -42,7 +40,9 @@ struct RawStreamOpener: Sendable {
         streams.reserveCapacity(count)
         var isComplete = false
         defer {
-            if !isComplete { for socket in streams + workers.map(\.stream) where socket >= 0 { close(socket) } }
+            // After a failure: the streams opened, and those the workers were opening.
+            let opening = stride(from: 1, to: watched.count, by: 2).map { watched[$0].fd }
+            if !isComplete { for socket in streams + opening where socket >= 0 { close(socket) } }
         }
         while streams.count < count {
             let ready = poll(&watched, nfds_t(watched.count), 30_000)
@@ -55,16 +55,14 @@ struct RawStreamOpener: Sendable {
                 let index = slot / 2
                 try Self.read(watched[slot].fd, into: &workers[index].received)
                 if slot % 2 == 1 {
-                    guard let stream = try Self.streamOpened(&workers[index]) else { continue }
+                    guard try Self.streamOpened(&workers[index]) else { continue }
                     // What the stream sends from now on stays in the socket: the scenario holds it open idle.
+                    streams.append(watched[slot].fd)
                     watched[slot].fd = -1
-                    streams.append(stream)
                     if workers[index].remaining > 0 { try Self.send(post, on: workers[index].keepAlive) }
                 } else if let id = try Self.connectionOpened(&workers[index].received) {
-                    let stream = try self.connectSocket()
-                    workers[index].stream = stream
-                    watched[slot + 1].fd = stream
-                    try Self.send(HTTPFraming.request("GET", "/connections/\(id)/events", host: self.client.host), on: stream)
+                    watched[slot + 1].fd = try self.connectSocket()
+                    try Self.send(HTTPFraming.request("GET", "/connections/\(id)/events", host: self.client.host), on: watched[slot + 1].fd)
                 }
             }
         }
@@ -81,14 +79,13 @@ struct RawStreamOpener: Sendable {
         return try BenchHTTPClient.connectionID(in: BenchHTTPClient.Response(status: head.status, body: body))
     }
 
-    /// The worker's event stream once its 200 head has arrived; `nil` before.
-    private static func streamOpened(_ worker: inout Worker) throws -> Int32? {
-        guard let head = try HTTPFraming.readHead(from: &worker.received) else { return nil }
+    /// Whether the worker's event stream has its 200 head.
+    private static func streamOpened(_ worker: inout Worker) throws -> Bool {
+        guard let head = try HTTPFraming.readHead(from: &worker.received) else { return false }
         guard head.status == 200 else { throw BenchError("GET …/events answered \(head.status)") }
-        defer { worker.stream = -1 }
         worker.received.clear()
         worker.remaining -= 1
-        return worker.stream
+        return true
     }
 
     /// A TCP connection to the gateway, made with a blocking connect (on loopback it completes

@@ -57,8 +57,6 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var context: ChannelHandlerContext?
     /// Requests passed to Hummingbird whose responses have not ended yet.
     private var requestsAtHummingbird = 0
-    /// Whether the parts of a request are being passed to Hummingbird: its head went, its end not yet.
-    private var isPassingRequestOn = false
     /// The last `Host` value that passed the host policy: a client sends the same one with every
     /// request of a connection, which then costs a comparison instead of a check.
     private var allowedAuthority: String?
@@ -66,7 +64,9 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var heldParts = CircularBuffer<HTTPRequestPart>()
     /// Set by bytes that are not HTTP/1.1, after which the decoder reads nothing more: once the
     /// responses before them are written, they are answered 400 and the connection is closed.
-    private var parseError: HTTPParserError?
+    /// Hummingbird's routes read no request body, so its answers never wait for parts that the
+    /// error cut off.
+    private var hasParseError = false
 
     init(pool: ConnectionPool, hosts: HostPolicy, cors: CORSPolicy, maxRequestBodySize: Int, connectionDefaults: ConnectionConfig) {
         self.pool = pool
@@ -91,13 +91,9 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 self.state = .receiving(PendingRequest(head: head, route: route))
             } else {
                 self.requestsAtHummingbird += 1
-                self.isPassingRequestOn = true
                 context.fireChannelRead(self.wrapInboundOut(part))
             }
-        case (.forwarding, .end):
-            self.isPassingRequestOn = false
-            context.fireChannelRead(self.wrapInboundOut(part))
-        case (.forwarding, .body):
+        case (.forwarding, _):
             context.fireChannelRead(self.wrapInboundOut(part))
         case (.receiving(var pending), .body(var chunk)):
             if pending.body.readableBytes + chunk.readableBytes > self.maxRequestBodySize {
@@ -135,20 +131,14 @@ final class HotPathHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parseError = error as? HTTPParserError else { return context.fireErrorCaught(error) }
-        self.parseError = parseError
+        guard error is HTTPParserError else { return context.fireErrorCaught(error) }
+        self.hasParseError = true
         self.answerParseErrorWhenIdle(context: context)
     }
 
     /// Answers a parse error with the API's 400 and closes, once no response is outstanding.
     private func answerParseErrorWhenIdle(context: ChannelHandlerContext) {
-        guard let parseError = self.parseError else { return }
-        if self.isPassingRequestOn {
-            // It cut short a request for Hummingbird, whose request loop answers it.
-            self.parseError = nil
-            return context.fireErrorCaught(parseError)
-        }
-        guard self.requestsAtHummingbird == 0 else { return }
+        guard self.hasParseError, self.requestsAtHummingbird == 0 else { return }
         switch self.state {
         case .forwarding, .receiving:
             self.state = .finished
