@@ -14,15 +14,20 @@ import NIOHTTPTypesHTTP1
 /// event loop by ``HotPathHandler``. Hummingbird's own child channel would give every one of
 /// them an async channel and a request loop waiting on it, about a tenth of the gateway's CPU
 /// per connection setup.
+///
+/// The request loop of a connection that is handed off runs in a task of its own rather than
+/// in the server's task for the connection, which ends at once. A task waiting in the server's
+/// task group for every open connection made closing many of them quadratic: the Swift runtime
+/// finds a finished child task by walking the group's list of children. Graceful shutdown does
+/// not need that task: the server waits for every connection to close, and each closes on
+/// Hummingbird's quiesce event once its request is answered.
 struct GatewayChildChannel: ServerChildChannel {
     typealias AsyncHTTPChannel = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
-    /// A connection, and its async channel once its first request for Hummingbird arrived.
+    /// An accepted connection.
     struct Value: ServerChildChannelValue {
         /// The accepted connection.
         let channel: any Channel
-        /// Succeeds with the async channel, or with `nil` when the connection closes before.
-        let handedOff: EventLoopFuture<AsyncHTTPChannel?>
     }
 
     /// Hummingbird's own child channel, whose configuration and request loop this one uses.
@@ -45,19 +50,20 @@ struct GatewayChildChannel: ServerChildChannel {
                 withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: limits
             )
-            let handOff = HummingbirdHandOff(promise: channel.eventLoop.makePromise())
+            let handOff = HummingbirdHandOff { asyncChannel in
+                await self.hummingbird.handle(value: asyncChannel, logger: logger)
+            }
             try channel.pipeline.syncOperations.addHandlers([
                 HTTP1ToHTTPServerCodec(secure: false),
                 self.makeHotPathHandler(),
                 HTTPConnectionStateHandler(idleTimeout: self.hummingbird.configuration.idleTimeout.map { .init($0) }, logger: logger),
                 handOff,
             ])
-            return Value(channel: channel, handedOff: handOff.promise.futureResult)
+            return Value(channel: channel)
         }
     }
 
-    func handle(value: Value, logger: Logger) async {
-        guard let asyncChannel = try? await value.handedOff.get() else { return }
-        await self.hummingbird.handle(value: asyncChannel, logger: logger)
-    }
+    /// Nothing to do: ``HotPathHandler`` serves the connection, and ``HummingbirdHandOff``
+    /// starts Hummingbird's request loop when the connection needs it.
+    func handle(value: Value, logger: Logger) async {}
 }

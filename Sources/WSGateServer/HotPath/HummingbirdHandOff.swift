@@ -2,18 +2,18 @@ import NIOCore
 import NIOHTTPTypes
 
 /// The last handler of a connection's pipeline until a request reaches it: then it wraps the
-/// channel in the async channel that Hummingbird's request loop reads, hands that over and
-/// steps out of the way.
+/// channel in the async channel that Hummingbird's request loop reads, starts that loop in a
+/// task of its own and steps out of the way.
 final class HummingbirdHandOff: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
 
-    /// Completed once: with the async channel, or with `nil` if the connection ends first.
-    let promise: EventLoopPromise<GatewayChildChannel.AsyncHTTPChannel?>
+    /// Hummingbird's request loop, run on the connection's async channel until it closes.
+    private let serve: @Sendable (GatewayChildChannel.AsyncHTTPChannel) async -> Void
     private var isHandedOff = false
 
-    init(promise: EventLoopPromise<GatewayChildChannel.AsyncHTTPChannel?>) {
-        self.promise = promise
+    init(serve: @escaping @Sendable (GatewayChildChannel.AsyncHTTPChannel) async -> Void) {
+        self.serve = serve
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -21,21 +21,16 @@ final class HummingbirdHandOff: ChannelInboundHandler, RemovableChannelHandler {
         guard !self.isHandedOff else { return }
         self.isHandedOff = true
         do {
-            // Adds the async channel's handler after this one, where the part goes next.
+            // Adds the async channel's handler after this one, where the part goes next; the
+            // async channel buffers it until the request loop reads.
             let asyncChannel = try GatewayChildChannel.AsyncHTTPChannel(
                 wrappingChannelSynchronously: context.channel, configuration: .init(isOutboundHalfClosureEnabled: true)
             )
-            self.promise.succeed(asyncChannel)
+            Task { [serve] in await serve(asyncChannel) }
             context.fireChannelRead(data)
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
         } catch {
-            self.promise.succeed(nil)
             context.close(promise: nil)
         }
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        if !self.isHandedOff { self.promise.succeed(nil) }
-        self.isHandedOff = true
     }
 }
