@@ -78,7 +78,7 @@ struct BenchHTTPClient: Sendable {
 
     private func connect(handler: ChannelHandler & Sendable, on eventLoop: EventLoop? = nil) -> EventLoopFuture<Channel> {
         let bootstrap = ClientBootstrap(group: eventLoop ?? self.group.next())
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
             }

@@ -24,7 +24,7 @@ final class DirectClient: Sendable {
         let upgraded = eventLoop.makePromise(of: Void.self)
         let ended = eventLoop.makePromise(of: Void.self)
         let channel = try await ClientBootstrap(group: eventLoop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: 1 << 24, automaticErrorHandling: false) { channel, _ in
                     channel.eventLoop.makeCompletedFuture {

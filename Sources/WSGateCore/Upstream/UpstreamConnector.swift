@@ -35,7 +35,7 @@ enum UpstreamConnector {
         let readBuffer = config.readBufferSize
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(timeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelOption(
                 .recvAllocator,
                 // Starts small and grows with the traffic: NIO keeps each channel's last receive
