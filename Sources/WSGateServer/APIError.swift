@@ -49,10 +49,8 @@ extension APIError {
     static func tooLarge(limit: Int) -> APIError {
         APIError(.contentTooLarge, "too_large", "The request body is larger than the gateway accepts (\(limit) bytes).")
     }
-
     /// 400 `invalid_message`.
     static func invalidMessage(_ message: String) -> APIError { APIError(.badRequest, "invalid_message", message) }
-
     /// 400 `invalid_http`: bytes that are not an HTTP/1.1 request.
     static var invalidHTTP: APIError { APIError(.badRequest, "invalid_http", "The request is not valid HTTP/1.1.") }
     /// 404 `not_found` for a connection id.
