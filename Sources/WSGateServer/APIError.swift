@@ -1,23 +1,22 @@
-import HTTPTypes
-import Hummingbird
 import NIOCore
+import NIOHTTP1
 import WSGateCore
 
 /// An error answered as `{"error":{"code":"snake_case","message":"…", …extra}}` with its status.
-public struct APIError: Error, HTTPResponseError {
+public struct APIError: Error, Equatable {
     /// The HTTP status.
-    public var status: HTTPResponse.Status
+    public var status: HTTPResponseStatus
     /// The stable, machine-readable code.
     public var code: String
     /// A sentence for people.
     public var message: String
     /// Further fields of the error object, such as the upstream's `status`.
     public var extra: [String: JSONValue] = [:]
-    /// Headers such as `Retry-After`.
-    public var headers: HTTPFields = [:]
+    /// Headers such as `Retry-After` or `Allow`.
+    public var headers = HTTPHeaders()
 
     /// Creates an error answer.
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, extra: [String: JSONValue] = [:]) {
+    public init(_ status: HTTPResponseStatus, _ code: String, _ message: String, extra: [String: JSONValue] = [:]) {
         self.status = status
         self.code = code
         self.message = message
@@ -33,35 +32,59 @@ public struct APIError: Error, HTTPResponseError {
     }
 
     /// The error as a JSON response.
-    public func response() -> Response {
-        Response.json(self.body, status: self.status, headers: self.headers)
-    }
-
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
-        self.response()
+    var response: APIResponse {
+        APIResponse.json(self.body, status: self.status, headers: self.headers)
     }
 }
 
 extension APIError {
     /// 400 `invalid_request`.
     static func invalidRequest(_ message: String) -> APIError { APIError(.badRequest, "invalid_request", message) }
-    /// 413 `too_large`.
-    static func tooLarge(limit: Int) -> APIError {
-        APIError(.contentTooLarge, "too_large", "The request body is larger than the gateway accepts (\(limit) bytes).")
-    }
     /// 400 `invalid_message`.
     static func invalidMessage(_ message: String) -> APIError { APIError(.badRequest, "invalid_message", message) }
     /// 400 `invalid_http`: bytes that are not an HTTP/1.1 request.
     static var invalidHTTP: APIError { APIError(.badRequest, "invalid_http", "The request is not valid HTTP/1.1.") }
+    /// 400 `missing_host`: an HTTP/1.1 request without exactly one `Host`.
+    static var missingHost: APIError {
+        APIError(.badRequest, "missing_host", "An HTTP/1.1 request needs exactly one Host header.")
+    }
+    /// 404 `not_found` for a path.
+    static var noSuchEndpoint: APIError { APIError(.notFound, "not_found", "There is no such endpoint.") }
     /// 404 `not_found` for a connection id.
     static func connectionNotFound(_ id: String) -> APIError {
-        APIError(.notFound, "not_found", "No connection has the id \"\(id)\"; it never existed or ended over a minute ago.")
+        APIError(.notFound, "not_found", "No connection has the id \"\(id)\"; it never existed, was deleted, or ended over a minute ago.")
+    }
+    /// 405 `method_not_allowed`, with `Allow`.
+    static func methodNotAllowed(_ method: HTTPMethod, allowed: [HTTPMethod]) -> APIError {
+        let names = allowed.map(\.rawValue).joined(separator: ", ")
+        var error = APIError(.methodNotAllowed, "method_not_allowed", "\(method.rawValue) is not allowed here; use \(names).")
+        error.headers.add(name: "Allow", value: names)
+        return error
+    }
+    /// 413 `too_large`.
+    static func tooLarge(limit: Int) -> APIError {
+        APIError(.payloadTooLarge, "too_large", "The request body is larger than the gateway accepts (\(limit) bytes).")
+    }
+    /// 414 `target_too_long`.
+    static func targetTooLong(limit: Int) -> APIError {
+        APIError(.uriTooLong, "target_too_long", "The request target is longer than the gateway accepts (\(limit) bytes).")
     }
     /// 415 `unsupported_media_type`.
     static func unsupportedMediaType(_ contentType: String?, accepted: [String]) -> APIError {
         APIError(
             .unsupportedMediaType, "unsupported_media_type",
             "Content-Type \(contentType.map { "\"\($0)\"" } ?? "missing"); use \(accepted.joined(separator: ", "))."
+        )
+    }
+    /// 417 `expectation_failed`: an `Expect` other than `100-continue`.
+    static func expectationFailed(_ expectation: String) -> APIError {
+        APIError(.expectationFailed, "expectation_failed", "Expect \"\(expectation)\" is not supported; only 100-continue is.")
+    }
+    /// 431 `headers_too_large`.
+    static var headersTooLarge: APIError {
+        APIError(
+            .requestHeaderFieldsTooLarge, "headers_too_large",
+            "The request's header section is larger than the gateway accepts."
         )
     }
 
@@ -76,15 +99,11 @@ extension APIError {
             self.init(upstream: error)
         case PoolError.capacityExhausted(let limit):
             self.init(.serviceUnavailable, "capacity_exhausted", "The gateway holds its maximum of \(limit) connections.")
-            self.headers[.retryAfter] = "1"
+            self.headers.add(name: "Retry-After", value: "1")
         case PoolError.shuttingDown:
             self.init(.serviceUnavailable, "shutting_down", "The gateway is shutting down.")
         case let error as SendError:
             self.init(send: error)
-        case let error as HTTPError where error.status == .notFound:
-            self.init(.notFound, "not_found", "There is no such endpoint.")
-        case let error as HTTPError:
-            self.init(error.status, Self.snakeCase(error.status.reasonPhrase), error.body ?? error.status.reasonPhrase)
         default:
             self.init(.internalServerError, "internal_error", "\(error)")
         }
@@ -118,11 +137,7 @@ extension APIError {
                 "\(queued) bytes already wait for the upstream socket; this message would pass maxWriteBufferSize (\(limit)).",
                 extra: ["queued": .integer(queued), "limit": .integer(limit)]
             )
-            self.headers[.retryAfter] = "1"
+            self.headers.add(name: "Retry-After", value: "1")
         }
-    }
-
-    private static func snakeCase(_ phrase: String) -> String {
-        phrase.lowercased().split(whereSeparator: { !$0.isLetter && !$0.isNumber }).joined(separator: "_")
     }
 }

@@ -1,7 +1,6 @@
-import Hummingbird
-import HummingbirdCore
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import WSGateCore
 
@@ -23,33 +22,18 @@ public struct Gateway: Sendable {
     /// The services to run, in this order, in one `ServiceGroup`: the HTTP server, then the pool's
     /// lifecycle. `onServerRunning` is called with the listening channel.
     public func services(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> [any Service] {
-        let hosts = HostPolicy(allowedHosts: self.configuration.allowedHosts)
-        let cors = CORSPolicy(allowedOrigins: self.configuration.allowedOrigins)
-        let pool = self.pool
-        let maxRequestBodySize = self.configuration.maxRequestBodySize
-        let connectionDefaults = self.configuration.connectionDefaults
-        let application = Application(
-            router: self.makeRouter(hosts: hosts, cors: cors),
-            server: HTTPServerBuilder { responder in
-                GatewayChildChannel(hummingbird: HTTP1Channel(responder: responder)) {
-                    HotPathHandler(
-                        pool: pool, hosts: hosts, cors: cors, maxRequestBodySize: maxRequestBodySize,
-                        connectionDefaults: connectionDefaults
-                    )
-                }
-            },
-            configuration: .init(address: .hostname(self.configuration.host, port: self.configuration.port), serverName: "wsgate"),
-            onServerRunning: onServerRunning,
-            logger: self.logger
+        let router = APIRouter(
+            routes: .api,
+            policy: AccessPolicy(
+                hosts: HostPolicy(allowedHosts: self.configuration.allowedHosts),
+                cors: CORSPolicy(allowedOrigins: self.configuration.allowedOrigins)
+            ),
+            endpoints: APIEndpoints(pool: self.pool, connectionDefaults: self.configuration.connectionDefaults)
         )
-        return [application, PoolLifecycleService(pool: self.pool, keepaliveInterval: self.configuration.keepaliveInterval)]
-    }
-
-    private func makeRouter(hosts: HostPolicy, cors: CORSPolicy) -> Router<GatewayRequestContext> {
-        let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: GatewayMiddleware(hosts: hosts, cors: cors))
-        HealthRoutes(pool: self.pool).register(on: router)
-        ConnectionRoutes(pool: self.pool).register(on: router)
-        return router
+        let server = HTTPServer(
+            host: self.configuration.host, port: self.configuration.port, limits: self.configuration.http, router: router,
+            onListening: onServerRunning, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: self.logger
+        )
+        return [server, PoolLifecycleService(pool: self.pool, keepaliveInterval: self.configuration.keepaliveInterval)]
     }
 }

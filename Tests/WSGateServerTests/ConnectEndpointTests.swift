@@ -69,7 +69,7 @@ struct ConnectEndpointTests {
 
     @Test func aBodyOverTheLimitIs413AndOpensNothing() async throws {
         let server = try await UpstreamServer()
-        try await withGateway(.testing { $0.maxRequestBodySize = 1000 }) { client, _ in
+        try await withGateway(.testing { $0.http.maxRequestBodySize = 1000 }) { client, _ in
             let padding = String(repeating: " ", count: 5000)
             let response = try await client.post("/connections", json: #"{"url": "\#(server.url())"\#(padding)}"#)
             #expect(response.status == 413)

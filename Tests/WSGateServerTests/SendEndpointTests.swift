@@ -89,7 +89,7 @@ struct SendEndpointTests {
 
     @Test func aBodyOverTheLimitIs413() async throws {
         let server = try await UpstreamServer()
-        try await withGateway(.testing { $0.maxRequestBodySize = 1000 }) { client, _ in
+        try await withGateway(.testing { $0.http.maxRequestBodySize = 1000 }) { client, _ in
             let id = try await client.connect(server.url())
             let response = try await client.send(id, String(repeating: "x", count: 5000), contentType: "text/plain")
             #expect(response.status == 413)

@@ -131,8 +131,13 @@ extension ConnectionConfig {
             guard HTTPToken.isFieldValue(value) else {
                 throw InvalidInputError("The value of header \"\(name)\" has characters a header may not hold.")
             }
-            fields.removeAll { $0.name.lowercased() == name.lowercased() }
-            fields.append(HeaderField(name: name, value: value))
+            // As the plugin's `new Headers(config.headers)` does: a repeated name keeps its first
+            // place, and its values are joined in order into one field.
+            if let index = fields.firstIndex(where: { $0.name.lowercased() == name.lowercased() }) {
+                fields[index].value += ", " + value
+            } else {
+                fields.append(HeaderField(name: name, value: value))
+            }
         }
         return fields
     }

@@ -1,7 +1,7 @@
 /// The knobs of one upstream WebSocket connection: tungstenite's `WebSocketConfig` plus the
 /// handshake's headers and subprotocols and a connect timeout.
 public struct ConnectionConfig: Sendable, Equatable {
-    /// Extra handshake request headers, in order; a later name replaces an earlier one.
+    /// Extra handshake request headers, in order, one field per name (a repeated name's values joined with ", ").
     public var headers: [HeaderField] = []
     /// Subprotocols offered in `Sec-WebSocket-Protocol`, in order of preference.
     public var protocols: [String] = []

@@ -110,6 +110,15 @@ public final class ConnectionPool: Sendable {
         }
     }
 
+    /// Closes `connection` for a client that deleted it, with `frame`, and forgets its id once it
+    /// has ended: from the outcome on, the id is unknown, as for a connection that never existed.
+    public func delete(_ connection: Connection, closingWith frame: CloseFrame) -> EventLoopFuture<CloseOutcome> {
+        connection.close(frame).recover { _ in CloseOutcome() }.map { outcome in
+            self.state.withLockedValue { _ = $0.connections.removeValue(forKey: connection.id) }
+            return outcome
+        }
+    }
+
     /// Stops taking connections, closes every open one with 1001 "Going Away" and waits until
     /// they have ended, their final events delivered to the histories. An upstream gets at most
     /// `answerTimeout` to answer, so that a stopping service stays within systemd's patience.

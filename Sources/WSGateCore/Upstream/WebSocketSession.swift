@@ -84,8 +84,14 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
             let writePromise = isLast ? promise : nil
             self.queuedBytes += size
             let written = context.eventLoop.makePromise(of: Void.self)
-            written.futureResult.assumeIsolated().whenComplete { _ in self.queuedBytes -= size }
-            written.futureResult.cascade(to: writePromise)
+            written.futureResult.assumeIsolated().whenComplete { result in
+                self.queuedBytes -= size
+                // A write fails only because the socket closed under it.
+                switch result {
+                case .success: writePromise?.succeed()
+                case .failure: writePromise?.fail(SendError.connectionClosed(self.outcome.received ?? self.outcome.sent))
+                }
+            }
             context.write(self.wrapOutboundOut(frame), promise: written)
             self.observer.sessionSent(bytes: message.payloadSize)
             self.unflushedBytes += size

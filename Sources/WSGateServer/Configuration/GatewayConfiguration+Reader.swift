@@ -28,7 +28,11 @@ extension GatewayConfiguration {
         let hour = 3600
         self.pool.maxConnections = try values.int("limits.maxConnections", in: 1...1_000_000) ?? self.pool.maxConnections
         // A body is collected into one buffer, which holds less than 4 GiB.
-        self.maxRequestBodySize = try values.int("limits.maxRequestBodySize", in: 1...(1 << 30)) ?? self.maxRequestBodySize
+        self.http.maxRequestBodySize = try values.int("limits.maxRequestBodySize", in: 1...(1 << 30)) ?? self.http.maxRequestBodySize
+        self.http.maxConnections = try values.int("http.maxConnections", in: 1...1_000_000) ?? self.http.maxConnections
+        if let seconds = try values.int("http.idleTimeoutSeconds", in: 1...hour) {
+            self.http.idleTimeout = .seconds(Int64(seconds))
+        }
         if let milliseconds = try values.int("limits.closeTimeoutMs", in: 1...(hour * 1000)) {
             self.pool.closeTimeout = .milliseconds(Int64(milliseconds))
         }

@@ -13,8 +13,8 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var logLevel = Logger.Level.info
     /// Connection limits, timings and history sizes.
     public var pool = PoolSettings()
-    /// The largest request body accepted (413 above it).
-    public var maxRequestBodySize = 64 << 20
+    /// The HTTP front end's limits: connections, idle timeout, body and target sizes.
+    public var http = HTTPLimits()
     /// How often an idle event stream gets a `: keepalive` comment.
     public var keepaliveInterval = Duration.seconds(15)
     /// Host names accepted besides loopback ones (`*` for any).

@@ -1,8 +1,16 @@
-import Hummingbird
 import NIOCore
 import WSGateCore
 
-/// The messages of a `POST /connections/<id>/send` body, read according to its `Content-Type`.
+/// `POST /connections/<id>/send`: the Tauri plugin's `send(message)`.
+extension APIEndpoints {
+    func send(_ request: APIRequest) throws -> EventLoopFuture<APIResponse> {
+        let connection = try self.connection(request)
+        let messages = try SendRequest.messages(in: request.body, mediaType: request.mediaType ?? "")
+        return connection.send(messages).map { .noContent }
+    }
+}
+
+/// The messages of a send's body, read according to its `Content-Type`.
 enum SendRequest {
     /// The media types a send accepts.
     static let mediaTypes = ["application/json", "text/plain", "application/octet-stream", "application/x-ndjson"]

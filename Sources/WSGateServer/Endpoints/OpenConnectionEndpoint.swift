@@ -1,8 +1,34 @@
 import NIOCore
+import NIOHTTP1
 import WSGateCore
+
+/// `POST /connections`: the Tauri plugin's `connect(url, config)`.
+extension APIEndpoints {
+    func openConnection(_ request: APIRequest) throws -> EventLoopFuture<APIResponse> {
+        let connect = try ConnectRequest(body: request.body, defaults: self.connectionDefaults)
+        // The upstream is served on this loop, so that sends over this HTTP connection stay on it.
+        return self.pool.open(connect.url, config: connect.config, on: request.eventLoop).map { connection in
+            var headers = HTTPHeaders()
+            headers.add(name: "Location", value: "/connections/\(connection.id)")
+            return .json(
+                [
+                    "id": .string(connection.id.description),
+                    "url": .string(connection.url.description),
+                    "protocol": JSONValue(connection.subprotocol),
+                    "state": .string(connection.connectionState.rawValue),
+                    "events": .string("/connections/\(connection.id)/events"),
+                ],
+                status: .created, headers: headers
+            )
+        }
+    }
+}
 
 /// The body of `POST /connections`: `{"url": "ws://…", "config": {…}}`.
 struct ConnectRequest {
+    /// The media types the body may have.
+    static let mediaTypes = ["application/json"]
+
     /// The upstream URL.
     var url: WebSocketURL
     /// The connection config, the server's defaults with the request's keys applied.

@@ -1,8 +1,20 @@
 import Foundation
-import HTTPTypes
+import NIOHTTP1
 import WSGateCore
 
-/// What a `GET /connections/<id>/events` request asks for: from where, in which encoding.
+/// `GET /connections/<id>/events`: the Tauri plugin's `addListener(cb)`, as Server-Sent Events.
+extension APIEndpoints {
+    func events(_ request: APIRequest) throws -> EndpointResponse {
+        let connection = try self.connection(request)
+        let stream = try EventStreamRequest(request)
+        switch connection.history.subscribe(from: stream.cursor, binaryEncoding: stream.binaryEncoding) {
+        case .complete: return .complete(.noContent)
+        case .stream(let subscription): return .eventStream(subscription)
+        }
+    }
+}
+
+/// What an event stream request asks for: from where, in which encoding.
 struct EventStreamRequest {
     /// Where the stream starts: `Last-Event-ID` or `?lastEventId=n`, `?from=now`, or the beginning.
     var cursor: EventCursor
@@ -10,18 +22,14 @@ struct EventStreamRequest {
     var binaryEncoding: BinaryEncoding
 
     /// Reads the request; throws an ``APIError`` for a malformed cursor or encoding.
-    init(_ request: HTTPRequest) throws {
-        let query = Dictionary(
-            (URLComponents(string: request.path ?? "")?.queryItems ?? []).map { ($0.name, $0.value ?? "") },
-            uniquingKeysWith: { first, _ in first }
-        )
+    init(_ request: APIRequest) throws(APIError) {
+        let query = request.query
         switch query["binary"] {
         case nil, "array"?: self.binaryEncoding = .integerArray
         case "base64"?: self.binaryEncoding = .base64
         case let other?: throw APIError.invalidRequest("?binary must be base64 or array, not \"\(other)\".")
         }
-        let header = request.headerFields.first { $0.name.canonicalName == "last-event-id" }?.value
-        if let lastEventID = header ?? query["lastEventId"] {
+        if let lastEventID = request.head.headers.first(name: "Last-Event-ID") ?? query["lastEventId"] {
             guard let id = Int(lastEventID.trimmingCharacters(in: .whitespaces)), id >= 0 else {
                 throw APIError.invalidRequest("The last event id \"\(lastEventID)\" is not a non-negative integer.")
             }

@@ -1,0 +1,59 @@
+import NIOHTTP1
+
+/// The one router: finds where a request goes and whether it may go there, from its head alone,
+/// so that a refusal can be answered before the body is read; then hands the complete request
+/// to its endpoint.
+struct APIRouter: Sendable {
+    /// Where a request goes.
+    enum Target: Sendable {
+        /// An endpoint, with the connection id of an `{id}` path segment.
+        case endpoint(Endpoint, connectionID: String?)
+        /// A CORS preflight for a path that takes `allowed`.
+        case preflight(allowed: [HTTPMethod])
+
+        /// The connection id of the path, if it has one.
+        var connectionID: String? {
+            if case .endpoint(_, let id) = self { id } else { nil }
+        }
+    }
+
+    /// Every route.
+    let routes: RouteTable
+    /// Who may ask.
+    let policy: AccessPolicy
+    /// What answers.
+    let endpoints: APIEndpoints
+
+    /// Where the request with `head` goes, or the error that refuses it: 403 for the access
+    /// policy, 404 for an unknown path, 405 for a method the path does not take, 415 for a body
+    /// the endpoint cannot read.
+    func route(_ head: HTTPRequestHead) -> Result<Target, APIError> {
+        Result { () throws(APIError) in
+            try self.policy.check(head)
+            let path = head.uri.prefix { $0 != "?" }
+            switch self.routes.match(head.method, path: path) {
+            case .notFound:
+                throw .noSuchEndpoint
+            case .methodNotAllowed(let allowed):
+                guard AccessPolicy.isPreflight(head) else { throw .methodNotAllowed(head.method, allowed: allowed) }
+                return .preflight(allowed: allowed)
+            case .endpoint(let endpoint, let id):
+                if let accepted = APIEndpoints.acceptedMediaTypes(endpoint) {
+                    let contentType = head.headers.first(name: "Content-Type")
+                    guard let mediaType = APIRequest.mediaType(of: contentType), accepted.contains(mediaType) else {
+                        throw .unsupportedMediaType(contentType, accepted: accepted)
+                    }
+                }
+                return .endpoint(endpoint, connectionID: id)
+            }
+        }
+    }
+
+    /// Answers a complete `request` for `target`.
+    func respond(to target: Target, request: APIRequest) throws -> EndpointResponse {
+        switch target {
+        case .endpoint(let endpoint, _): try self.endpoints.respond(endpoint, to: request)
+        case .preflight(let allowed): .complete(self.policy.cors.preflightResponse(methods: allowed))
+        }
+    }
+}

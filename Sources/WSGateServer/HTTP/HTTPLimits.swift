@@ -1,0 +1,17 @@
+import NIOCore
+
+/// The limits of the HTTP front end.
+public struct HTTPLimits: Sendable, Equatable {
+    /// The most HTTP connections open at once; further clients wait in the listen backlog.
+    public var maxConnections = 32_768
+    /// How long a connection may take to send a complete request head, counted from when it
+    /// opened or its previous response ended; then it is closed.
+    public var idleTimeout = TimeAmount.seconds(60)
+    /// The largest request body (413 above it).
+    public var maxRequestBodySize = 64 << 20
+    /// The longest request target (414 above it).
+    public var maxTargetLength = 8 << 10
+
+    /// The defaults: 32,768 connections, 60 s, 64 MiB bodies, 8 KiB targets.
+    public init() {}
+}

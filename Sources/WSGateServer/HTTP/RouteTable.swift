@@ -1,0 +1,89 @@
+import NIOHTTP1
+
+/// The API's endpoints, by what they do.
+enum Endpoint: Sendable, Equatable, CaseIterable {
+    /// `GET /healthz`.
+    case health
+    /// `GET /readyz`.
+    case readiness
+    /// `GET /connections`.
+    case listConnections
+    /// `POST /connections`: the plugin's `connect(url, config)`.
+    case openConnection
+    /// `GET /connections/<id>`.
+    case connectionInfo
+    /// `DELETE /connections/<id>`: the plugin's `disconnect()`.
+    case closeConnection
+    /// `POST /connections/<id>/send`: the plugin's `send(message)`.
+    case send
+    /// `GET /connections/<id>/events`: the plugin's `addListener(cb)`.
+    case events
+}
+
+/// Which endpoint a method and path reach: every route of the API in one table.
+struct RouteTable: Sendable {
+    /// One route: a method, a path pattern whose `{id}` segment is a connection id, and its endpoint.
+    struct Route: Sendable, Equatable {
+        /// The method.
+        var method: HTTPMethod
+        /// The path pattern, such as `/connections/{id}/send`.
+        var pattern: String
+        /// The endpoint it reaches.
+        var endpoint: Endpoint
+    }
+
+    /// What a request's method and path reach.
+    enum Match: Equatable {
+        /// An endpoint, with the connection id of an `{id}` segment.
+        case endpoint(Endpoint, connectionID: String?)
+        /// A known path that does not take this method; `allowed` lists those it takes.
+        case methodNotAllowed(allowed: [HTTPMethod])
+        /// No route has this path.
+        case notFound
+    }
+
+    /// The segment of a pattern that matches any connection id.
+    static let idSegment = "{id}"
+
+    /// The API's routes.
+    static let api = RouteTable(routes: [
+        Route(method: .GET, pattern: "/healthz", endpoint: .health),
+        Route(method: .GET, pattern: "/readyz", endpoint: .readiness),
+        Route(method: .GET, pattern: "/connections", endpoint: .listConnections),
+        Route(method: .POST, pattern: "/connections", endpoint: .openConnection),
+        Route(method: .GET, pattern: "/connections/{id}", endpoint: .connectionInfo),
+        Route(method: .DELETE, pattern: "/connections/{id}", endpoint: .closeConnection),
+        Route(method: .POST, pattern: "/connections/{id}/send", endpoint: .send),
+        Route(method: .GET, pattern: "/connections/{id}/events", endpoint: .events),
+    ])
+
+    /// Every route, in the order they are tried.
+    let routes: [Route]
+
+    /// Matches `method` and `path` (the request target without its query).
+    func match(_ method: HTTPMethod, path: Substring) -> Match {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        var allowed: [HTTPMethod] = []
+        for route in self.routes {
+            guard let id = Self.match(route.pattern, segments) else { continue }
+            if route.method == method { return .endpoint(route.endpoint, connectionID: id) }
+            if !allowed.contains(route.method) { allowed.append(route.method) }
+        }
+        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+    }
+
+    /// Whether `segments` fit `pattern`: `nil` if not, else the `{id}` segment's value if it has one.
+    private static func match(_ pattern: String, _ segments: [Substring]) -> String?? {
+        let patternSegments = pattern.split(separator: "/", omittingEmptySubsequences: false)
+        guard patternSegments.count == segments.count else { return nil }
+        var id: String?
+        for (expected, actual) in zip(patternSegments, segments) {
+            if expected == Self.idSegment, !actual.isEmpty {
+                id = String(actual)
+            } else if expected != actual {
+                return nil
+            }
+        }
+        return .some(id)
+    }
+}
