@@ -61,6 +61,10 @@ extension APIError {
         error.headers.add(name: "Allow", value: names)
         return error
     }
+    /// 408 `request_timeout`: a body that stopped arriving.
+    static var requestTimeout: APIError {
+        APIError(.requestTimeout, "request_timeout", "The request's body stopped arriving before it was complete.")
+    }
     /// 413 `too_large`.
     static func tooLarge(limit: Int) -> APIError {
         APIError(.payloadTooLarge, "too_large", "The request body is larger than the gateway accepts (\(limit) bytes).")

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -6,14 +7,20 @@ import NIOPosix
 public final class RawConnection: Sendable {
     private let channel: Channel
     private let received: AsyncStream<ByteBuffer>
+    private let counter = ByteCounter()
+
+    /// How many bytes have arrived so far, read or not.
+    public var bytesReceived: Int { self.counter.count.withLockedValue { $0 } }
 
     /// Connects to 127.0.0.1:`port`.
     public init(port: Int) async throws {
         let (received, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
         self.received = received
+        let counter = self.counter
         self.channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(counter)
                     try channel.pipeline.syncOperations.addHandler(StreamingHandler(continuation: continuation))
                 }
             }
@@ -47,5 +54,17 @@ public final class RawConnection: Sendable {
     /// Closes the connection.
     public func close() {
         self.channel.close(promise: nil)
+    }
+}
+
+/// Counts the bytes a channel reads and passes them on.
+private final class ByteCounter: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    let count = NIOLockedValueBox(0)
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        self.count.withLockedValue { $0 += self.unwrapInboundIn(data).readableBytes }
+        context.fireChannelRead(data)
     }
 }

@@ -30,7 +30,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     /// The event stream being written, if the current response is one.
     private var stream: EventSubscription?
-    /// Runs while the connection waits for a request head.
+    /// Runs while the connection waits for a request head, and while a body makes no progress.
     private var idleTimer: Scheduled<Void>?
     /// Set when the channel asked for a read while the machine held input.
     private var isReadDeferred = false
@@ -105,11 +105,14 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     // MARK: The machine
 
     private func take(_ input: Machine.Input, context: ChannelHandlerContext) {
-        if case .part(.head) = input {
-            self.idleTimer?.cancel()
-            self.idleTimer = nil
-        }
         let action = self.machine.received(input) { head in self.router.route(head) }
+        switch (input, action) {
+        case (.part(.head), .none), (.part(.head), .sendContinue), (.part(.body), .none):
+            // A request whose body is read must make progress, or it times out too.
+            self.armIdleTimer(context: context)
+        default:
+            break
+        }
         self.perform(action, context: context)
     }
 
@@ -120,6 +123,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         case .sendContinue:
             context.writeAndFlush(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
         case .answer(let request):
+            self.idleTimer?.cancel()
             self.answer(request, context: context)
         case .refuseAndClose(let error, let head):
             self.idleTimer?.cancel()

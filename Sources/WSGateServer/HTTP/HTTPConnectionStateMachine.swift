@@ -203,16 +203,25 @@ struct HTTPConnectionStateMachine<Route> {
         }
     }
 
-    /// No request head arrived in time.
+    /// No request head, or no more of a body, arrived in time.
     mutating func idleTimeoutFired() -> Action {
-        guard case .idle = self.state else { return .none }
-        self.state = .closing
-        return .close
+        switch self.state {
+        case .idle:
+            self.state = .closing
+            return .close
+        case .reading(let request, _):
+            self.state = .closing
+            return .refuseAndClose(.requestTimeout, request.head)
+        case .responding, .closing:
+            return .none
+        }
     }
 
     /// Graceful shutdown: an idle connection closes now, a busy one after its response.
     mutating func quiesce() -> Action {
         self.isQuiescing = true
-        return self.idleTimeoutFired()
+        guard case .idle = self.state else { return .none }
+        self.state = .closing
+        return .close
     }
 }

@@ -5,7 +5,8 @@ public struct HTTPLimits: Sendable, Equatable {
     /// The most HTTP connections open at once; further clients wait in the listen backlog.
     public var maxConnections = 32_768
     /// How long a connection may take to send a complete request head, counted from when it
-    /// opened or its previous response ended; then it is closed.
+    /// opened or its previous response ended; then it is closed. A body must make progress
+    /// within the same time, or it is answered 408.
     public var idleTimeout = TimeAmount.seconds(60)
     /// The largest request body (413 above it).
     public var maxRequestBodySize = 64 << 20

@@ -10,7 +10,7 @@ import ServiceLifecycle
 ///
 /// As a service, it listens until graceful shutdown, then stops accepting, lets each connection
 /// finish its response (an idle one closes at once) and returns once every connection has closed.
-struct HTTPServer: Service {
+struct HTTPServer: Service, CustomStringConvertible {
     /// The address to listen on.
     let host: String
     /// The port to listen on; 0 picks a free one.
@@ -24,6 +24,9 @@ struct HTTPServer: Service {
     /// The loops the server and its connections run on.
     let eventLoopGroup: any EventLoopGroup
     let logger: Logger
+
+    /// How ServiceLifecycle's log lines name it.
+    var description: String { "HTTPServer(\(self.host):\(self.port))" }
 
     func run() async throws {
         let quiescing = ServerQuiescingHelper(group: self.eventLoopGroup)

@@ -166,9 +166,11 @@ struct HTTPConnectionStateMachineTests {
         #expect(Self.isNone(self.receive(.end(nil))))
     }
 
-    @Test mutating func theIdleTimeoutClosesOnlyAConnectionWaitingForAHead() {
+    @Test mutating func theIdleTimeoutClosesAConnectionWaitingForAHeadAndRefusesAStalledBody() {
+        var stalled = Machine(maxBodySize: 10, maxTargetLength: 20)
+        _ = stalled.received(.part(.head(Self.head(.POST, "/a", [("Host", "h"), ("Content-Length", "5")]))), route: Self.route)
+        #expect(Self.refusal(stalled.idleTimeoutFired()) == .requestTimeout)
         _ = self.receive(.head(Self.head()))
-        #expect(Self.isNone(self.machine.idleTimeoutFired()))
         _ = self.receive(.end(nil))
         #expect(Self.isNone(self.machine.idleTimeoutFired()))
         #expect(Self.isAwaiting(self.machine.responseEnded()))
