@@ -27,6 +27,17 @@ struct ConnectEndpointTests {
         }
     }
 
+    @Test func aRepeatedHeaderNameReachesTheUpstreamWithBothValues() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway { client, _ in
+            // What the plugin's `new Headers(config.headers)` makes of repeated names: one field, values joined.
+            _ = try await client.connect(server.url(), config: #"{"headers": [["X-Multi", "a"], ["x-multi", "b"], ["X-One", "c"]]}"#)
+            let request = try #require(server.requests.first)
+            #expect(request.headers["X-Multi"] == ["a, b"])
+            #expect(request.headers["X-One"] == ["c"])
+        }
+    }
+
     @Test func idsAreUnique() async throws {
         let server = try await UpstreamServer()
         try await withGateway { client, _ in

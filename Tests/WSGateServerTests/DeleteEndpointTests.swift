@@ -47,11 +47,13 @@ struct DeleteEndpointTests {
                 try await peer.sendClose(code: 4001)
                 return close
             }
-            let response = try await client.request(.DELETE, "/connections/\(id)?code=4001&reason=moving%20on")
+            // In a query, "+" is a space, as URLSearchParams and HTML forms write it.
+            let response = try await client.request(.DELETE, "/connections/\(id)?code=4001&reason=bye+now%21")
             #expect(response.json["code"] == 4001)
-            #expect(response.json["reason"] == "moving on")
+            #expect(response.json["reason"] == "bye now!")
             var close = try await upstream.value?.data ?? ByteBuffer()
             #expect(close.readInteger(as: UInt16.self) == 4001)
+            #expect(close.readString(length: close.readableBytes) == "bye now!")
         }
     }
 

@@ -37,6 +37,16 @@ public final class GatewayProcess: Sendable {
         try self.process.run()
     }
 
+    /// The process id.
+    public var pid: Int32 { self.process.processIdentifier }
+
+    /// The resident memory of the process in KiB, from `/proc/<pid>/status`.
+    public var residentKiB: Int? {
+        let status = try? String(contentsOfFile: "/proc/\(self.pid)/status", encoding: .utf8)
+        let line = status?.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+        return line?.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) }
+    }
+
     /// Sends SIGTERM, as systemd does to stop the service.
     public func terminate() {
         self.process.terminate()

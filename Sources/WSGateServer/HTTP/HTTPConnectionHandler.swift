@@ -51,6 +51,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         if context.channel.isActive { self.armIdleTimer(context: context) }
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // The context refers to this handler: keeping it would keep the whole pipeline alive.
+        self.context = nil
+    }
+
     func channelActive(context: ChannelHandlerContext) {
         self.armIdleTimer(context: context)
         context.fireChannelActive()

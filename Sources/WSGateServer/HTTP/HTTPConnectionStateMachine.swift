@@ -65,8 +65,10 @@ struct HTTPConnectionStateMachine<Route> {
     }
 
     private var state = State.idle
-    /// Input that arrived while a request was answered, in order.
-    private var held = CircularBuffer<Input>()
+    /// Input that arrived while a request was answered, in order. An array, because an empty
+    /// one allocates nothing, and most connections never hold anything; a ring buffer would cost
+    /// every connection its storage. It holds at most what one read decodes to.
+    private var held: [Input] = []
     /// Set by graceful shutdown: the response being written is the last.
     private var isQuiescing = false
     /// The largest body read (413 above it).
@@ -198,7 +200,7 @@ struct HTTPConnectionStateMachine<Route> {
     /// The next held input to take now, if a request is not being answered.
     mutating func nextHeldInput() -> Input? {
         switch self.state {
-        case .idle, .reading: self.held.popFirst()
+        case .idle, .reading: self.held.isEmpty ? nil : self.held.removeFirst()
         case .responding, .closing: nil
         }
     }
