@@ -27,6 +27,8 @@ import WSGateServer
             logLevel: debug
             limits:
               maxConnections: 50
+            http:
+              maxConnections: 99
             history:
               maxEvents: 10
             security:
@@ -40,13 +42,15 @@ import WSGateServer
             file: path,
             environment: [
                 "WSGATE_LIMITS_MAX_CONNECTIONS": "70", "WSGATE_CONNECTION_MAX_FRAME_SIZE": "none",
-                "WSGATE_SECURITY_ALLOWED_HOSTS": "a.lan,b.lan", "UNRELATED": "1",
+                "WSGATE_SECURITY_ALLOWED_HOSTS": "a.lan,b.lan", "WSGATE_HTTP_IDLE_TIMEOUT_SECONDS": "5", "UNRELATED": "1",
             ]
         )
         #expect(configuration.port == 9000)
         #expect(configuration.logLevel == .debug)
         #expect(configuration.pool.maxConnections == 70)
         #expect(configuration.pool.history.maxEvents == 10)
+        #expect(configuration.http.maxConnections == 99)
+        #expect(configuration.http.idleTimeout == .seconds(5))
         #expect(configuration.allowedOrigins == ["http://localhost:3000"])
         #expect(configuration.allowedHosts == ["a.lan", "b.lan"])
         #expect(configuration.connectionDefaults.maxMessageSize == nil)
@@ -57,7 +61,7 @@ import WSGateServer
 
     @Test(arguments: [
         ["WSGATE_LIMITS_MAX_CONNECTIONS": "many"], ["WSGATE_LISTEN": "nowhere"], ["WSGATE_LOG_LEVEL": "loud"],
-        ["WSGATE_CONNECTION_MAX_MESSAGE_SIZE": "0"], ["WSGATE_KEEPALIVE_SECONDS": "0"],
+        ["WSGATE_CONNECTION_MAX_MESSAGE_SIZE": "0"], ["WSGATE_KEEPALIVE_SECONDS": "0"], ["WSGATE_HTTP_MAX_CONNECTIONS": "0"],
         ["WSGATE_CONNECTION_WRITE_BUFFER_SIZE": "10", "WSGATE_CONNECTION_MAX_WRITE_BUFFER_SIZE": "10"],
     ])
     func malformedValuesAreErrorsNotDefaults(environment: [String: String]) async {
