@@ -37,7 +37,7 @@ struct EventHistoryTests {
     }
 
     @Test func aCursorOlderThanTheHistoryGetsAGapEvent() async throws {
-        let history = self.history(HistoryLimits(maxEvents: 3), texts: 1...10)
+        let history = self.history(HistoryLimits(maxEvents: 3, overflow: .dropOldest), texts: 1...10)
         history.finish()
         let records = await SubscriptionReader(try #require(self.stream(history, .after(2)))).remaining()
         #expect(records.first?.event == "gap")
@@ -45,13 +45,62 @@ struct EventHistoryTests {
         #expect(records.dropFirst().map(\.id) == [8, 9, 10])
     }
 
-    @Test func theByteLimitDropsTheOldest() async throws {
-        let history = EventHistory(limits: HistoryLimits(maxBytes: 1000))
+    @Test func withDropOldestTheByteLimitDropsTheOldest() async throws {
+        let history = EventHistory(limits: HistoryLimits(maxBytes: 1000, overflow: .dropOldest))
         for _ in 1...20 { history.append(.message(.text(String(repeating: "x", count: 100)))) }
         history.finish()
         let ids = await SubscriptionReader(try #require(self.stream(history, .beginning))).remaining().map(\.id)
         #expect(ids.count < 20 && ids.count >= 3)
         #expect(ids.last == 20)
+    }
+
+    @Test func withDropOldestALateSubscriberWithoutACursorGetsAGapFirst() async throws {
+        let history = self.history(HistoryLimits(maxEvents: 3, overflow: .dropOldest), texts: 1...10)
+        history.finish()
+        let records = await SubscriptionReader(try #require(self.stream(history, .beginning))).remaining()
+        #expect(records.first?.event == "gap")
+        #expect(records.first?.json == ["missed": 7, "firstAvailable": 8])
+        #expect(records.dropFirst().map(\.id) == [8, 9, 10])
+    }
+
+    @Test func eventsNoSubscriberTookFillTheHistoryAndPauseTheUpstreamUntilOneSubscribes() async throws {
+        let history = EventHistory(limits: HistoryLimits(maxEvents: 3))
+        let calls = NIOLockedValueBox<[Bool]>([])
+        history.setReadingControl { isReading in calls.withLockedValue { $0.append(isReading) } }
+        for index in 1...3 { history.append(.message(.text("m\(index)"))) }
+        #expect(calls.withLockedValue { $0 }.isEmpty)
+        // The event read with the one that fills the history is kept too; reading stops.
+        history.append(.message(.text("m4")))
+        #expect(calls.withLockedValue { $0 } == [false])
+        #expect(history.isUpstreamPaused)
+        let reader = SubscriptionReader(try #require(self.stream(history, .beginning)))
+        #expect(calls.withLockedValue { $0 } == [false, true])
+        history.finish()
+        #expect(await reader.remaining().map(\.id) == [1, 2, 3, 4])
+    }
+
+    @Test func eventsASubscriberReceivedAreARingOfTheNewest() async throws {
+        let history = EventHistory(limits: HistoryLimits(maxEvents: 3))
+        let calls = NIOLockedValueBox<[Bool]>([])
+        history.setReadingControl { isReading in calls.withLockedValue { $0.append(isReading) } }
+        let reader = SubscriptionReader(try #require(self.stream(history, .beginning)))
+        for index in 1...10 { history.append(.message(.text("m\(index)"))) }
+        history.finish()
+        #expect(await reader.remaining().map(\.id) == Array(1...10))
+        #expect(calls.withLockedValue { $0 }.isEmpty)
+        // A later subscriber finds the newest three, after a gap.
+        let late = await SubscriptionReader(try #require(self.stream(history, .beginning))).remaining()
+        #expect(late.first?.json == ["missed": 7, "firstAvailable": 8])
+        #expect(late.dropFirst().map(\.id) == [8, 9, 10])
+    }
+
+    @Test func aSubscriberThatSkipsHistoryReleasesThePause() {
+        let history = EventHistory(limits: HistoryLimits(maxEvents: 2))
+        let calls = NIOLockedValueBox<[Bool]>([])
+        history.setReadingControl { isReading in calls.withLockedValue { $0.append(isReading) } }
+        for index in 1...3 { history.append(.message(.text("m\(index)"))) }
+        _ = self.stream(history, .now)
+        #expect(calls.withLockedValue { $0 } == [false, true])
     }
 
     @Test func aCursorAtTheEndOfAnEndedHistoryIsComplete() {

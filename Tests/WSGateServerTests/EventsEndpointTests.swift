@@ -40,6 +40,45 @@ struct EventsEndpointTests {
         }
     }
 
+    @Test func aHundredThousandMessagesBeforeTheFirstSubscriberAllArriveFromIDOne() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway { client, _ in
+            let id = try await client.connect(server.url())
+            let peer = try await server.nextPeer()
+            // 100,000 messages of 100 bytes: far more than the history holds (1024 events, 8 MiB).
+            let texts = (1...100_000).map { String(format: "%06d", $0) + String(repeating: "x", count: 94) }
+            let sent = Task { try await peer.sendTexts(texts) }
+            let events = try await client.events(id)
+            var expected = 1
+            while expected <= texts.count, let record = try await events.nextEvent() {
+                guard record.id == expected, record.json == ["type": "Text", "data": .string(texts[expected - 1])] else {
+                    Issue.record("event \(expected) arrived as \(record)")
+                    break
+                }
+                expected += 1
+            }
+            #expect(expected == texts.count + 1)
+            try await sent.value
+            events.response.close()
+        }
+    }
+
+    @Test func withDropOldestALateSubscriberGetsAGapThenTheNewest() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway { client, _ in
+            let id = try await client.connect(server.url(), config: #"{"historyOverflow": "dropOldest"}"#)
+            let peer = try await server.nextPeer()
+            try await peer.sendTexts((1...2000).map { "m\($0)" })
+            try await peer.sendClose(code: 1000)
+            // The gateway answers the Close once it has read everything before it.
+            _ = await peer.receiveDataOrClose()
+            let records = try await client.events(id).remainingEvents()
+            #expect(records.first?.event == "gap")
+            #expect(records.first?.json == ["missed": 977, "firstAvailable": 978])
+            #expect(records.dropFirst().map(\.id) == Array(978...2001))
+        }
+    }
+
     @Test func lastEventIDResumesByHeaderAndByQuery() async throws {
         let server = try await UpstreamServer()
         try await withGateway { client, _ in

@@ -33,6 +33,21 @@ public final class UpstreamPeer: Sendable {
         try await self.send(.text, Array(text.utf8))
     }
 
+    /// Sends Text messages back to back, flushed once; returns once the last is written to the
+    /// socket, which takes as long as the gateway takes to read what does not fit in between.
+    public func sendTexts(_ texts: [String]) async throws {
+        let channel = self.channel
+        try await channel.eventLoop.flatSubmit {
+            let last = channel.eventLoop.makePromise(of: Void.self)
+            for (index, text) in texts.enumerated() {
+                let frame = WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text))
+                channel.write(frame, promise: index == texts.count - 1 ? last : nil)
+            }
+            channel.flush()
+            return last.futureResult
+        }.get()
+    }
+
     /// Sends a Close frame with `code` and `reason`, or an empty one for a `nil` code.
     public func sendClose(code: UInt16?, reason: String = "") async throws {
         var payload = ByteBuffer()

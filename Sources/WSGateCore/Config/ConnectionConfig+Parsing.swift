@@ -2,7 +2,7 @@ extension ConnectionConfig {
     /// Every key the JSON form of a connection config may have.
     public static let keys: Set<String> = [
         "headers", "protocols", "readBufferSize", "writeBufferSize", "maxWriteBufferSize",
-        "maxMessageSize", "maxFrameSize", "acceptUnmaskedFrames", "connectTimeoutMs", "compression",
+        "maxMessageSize", "maxFrameSize", "acceptUnmaskedFrames", "connectTimeoutMs", "compression", "historyOverflow",
     ]
 
     /// Handshake headers the gateway sets itself; a user value would break the handshake.
@@ -22,6 +22,12 @@ extension ConnectionConfig {
         let defaults = ConnectionConfig()
         var config = self
         if let value = fields["headers"] { config.headers = try Self.headers(from: value) }
+        if let value = fields["historyOverflow"] {
+            guard case .string(let name) = value, let overflow = HistoryOverflow(rawValue: name) else {
+                throw InvalidInputError("\"historyOverflow\" must be \"pause\" or \"dropOldest\".")
+            }
+            config.historyOverflow = overflow
+        }
         if let value = fields["protocols"] { config.protocols = try Self.protocols(from: value) }
         if let value = fields["readBufferSize"] {
             config.readBufferSize = try Self.size(value, key: "readBufferSize", minimum: 1) ?? defaults.readBufferSize

@@ -22,6 +22,9 @@ public struct ConnectionConfig: Sendable, Equatable {
     public var connectTimeoutMilliseconds = 10_000
     /// Whether to offer permessage-deflate (RFC 7692); used when the server accepts.
     public var compression = false
+    /// What the connection's history does when it is full of events no subscriber has taken:
+    /// pause reading the upstream (nothing is lost) or drop the oldest.
+    public var historyOverflow = HistoryOverflow.pause
 
     /// tungstenite's defaults, with a 10 s connect timeout.
     public init() {}

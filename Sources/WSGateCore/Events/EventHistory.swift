@@ -11,6 +11,16 @@ public enum EventCursor: Sendable, Equatable {
     case now
 }
 
+/// What a connection's history does when it is full of events that no subscriber has taken.
+public enum HistoryOverflow: String, Sendable, Equatable {
+    /// Stop reading the upstream until a subscriber takes events: nothing is lost, and TCP slows
+    /// the server down meanwhile. The default.
+    case pause
+    /// Drop the oldest events and keep reading: for live feeds where only recent data matters.
+    /// A subscriber that missed events gets `event: gap` first.
+    case dropOldest
+}
+
 /// How much of its past a connection keeps for subscribers that arrive late or reconnect, and
 /// how far its subscribers may fall behind.
 public struct HistoryLimits: Sendable, Equatable {
@@ -22,15 +32,19 @@ public struct HistoryLimits: Sendable, Equatable {
     public var subscriberUnsentLimit: Int
     /// How long the upstream waits for subscribers that take nothing before they are cut off.
     public var stallTimeout: TimeAmount
+    /// What happens when the history is full of events no subscriber has taken.
+    public var overflow: HistoryOverflow
 
-    /// Creates limits; the defaults are 1024 events, 8 MiB, 8 MiB per subscriber and 3 s.
+    /// Creates limits; the defaults are 1024 events, 8 MiB, 8 MiB per subscriber, 3 s, and pausing.
     public init(
-        maxEvents: Int = 1024, maxBytes: Int = 8 << 20, subscriberUnsentLimit: Int = 8 << 20, stallTimeout: TimeAmount = .seconds(3)
+        maxEvents: Int = 1024, maxBytes: Int = 8 << 20, subscriberUnsentLimit: Int = 8 << 20, stallTimeout: TimeAmount = .seconds(3),
+        overflow: HistoryOverflow = .pause
     ) {
         self.maxEvents = maxEvents
         self.maxBytes = maxBytes
         self.subscriberUnsentLimit = subscriberUnsentLimit
         self.stallTimeout = stallTimeout
+        self.overflow = overflow
     }
 
     /// Reading the upstream pauses once every subscriber has more than this waiting...
@@ -43,6 +57,12 @@ public struct HistoryLimits: Sendable, Equatable {
 ///
 /// Each event is encoded at most once per binary encoding, when a subscriber first needs it,
 /// as a Server-Sent Events record whose bytes all subscribers share. Ids count from 1 without holes.
+///
+/// Retention: events that a subscriber has received are kept as a ring of the newest, for
+/// subscribers that arrive late or reconnect. Events that no subscriber has received yet are
+/// a buffer: with the `pause` overflow, once they fill the history, the history asks its
+/// connection to stop reading the upstream until a subscriber takes them, so that a client
+/// that subscribes late receives every event from id 1. With `dropOldest` they are a ring too.
 ///
 /// Flow control: while even the fastest subscriber has much waiting, the history asks its
 /// connection to stop reading the upstream, so that a subscriber that reads slowly loses
@@ -84,10 +104,19 @@ public final class EventHistory: Sendable {
         var lastEventID = 0
         var isFinished = false
         var subscribers: [ObjectIdentifier: EventSubscription] = [:]
+        /// The newest event some subscriber received, or skipped by its cursor.
+        var deliveredThrough = 0
+        /// Whether events no subscriber has received fill the history (with the `pause` overflow).
+        var isFullOfUndelivered = false
+        /// Whether every subscriber has much waiting.
+        var areSubscribersBehind = false
         /// Whether the upstream was asked to stop reading.
         var isUpstreamPaused = false
         var readingControl: (@Sendable (Bool) -> Void)?
     }
+
+    /// A call of the reading control to make outside the lock.
+    fileprivate typealias ReadingChange = (control: @Sendable (Bool) -> Void, isReading: Bool)
 
     /// What ``subscribe(from:binaryEncoding:)`` found.
     public enum Subscription: Sendable {
@@ -124,17 +153,21 @@ public final class EventHistory: Sendable {
 
     /// Numbers `event`, retains it and hands it to every subscriber.
     public func append(_ event: ConnectionEvent) {
-        let (cutOff, pause): ([EventSubscription], (@Sendable (Bool) -> Void)?) = self.state.withLockedValue { state in
+        let (cutOff, change): ([EventSubscription], ReadingChange?) = self.state.withLockedValue { state in
             guard !state.isFinished else { return ([], nil) }
             state.lastEventID += 1
             var entry = Entry(id: state.lastEventID, event: event)
-            let cutOff = state.feedSubscribers { subscriber in entry.record(subscriber.binaryEncoding) }
+            let fed = state.feedSubscribers { subscriber in entry.record(subscriber.binaryEncoding) }
+            if let fastestQueue = fed.fastestQueue {
+                state.deliveredThrough = entry.id
+                if fastestQueue > self.limits.pauseThreshold { state.areSubscribersBehind = true }
+            }
             state.entries.append(entry)
             state.retainedBytes += entry.size
             state.trim(to: self.limits)
-            return (cutOff.subscribers, state.pauseIfAllBehind(fastestQueue: cutOff.fastestQueue, self.limits))
+            return (fed.subscribers, state.readingChange())
         }
-        pause?(false)
+        change.map { $0.control($0.isReading) }
         self.cutOff(cutOff)
     }
 
@@ -162,16 +195,16 @@ public final class EventHistory: Sendable {
         self.resumeIfCaughtUp()
     }
 
-    /// Resumes reading the upstream if it is paused and a subscriber has caught up (or none is left).
+    /// Resumes reading the upstream if it is paused, a subscriber has caught up (or none is
+    /// left), and the history has room.
     private func resumeIfCaughtUp() {
-        let resume = self.state.withLockedValue { state -> (@Sendable (Bool) -> Void)? in
+        let change = self.state.withLockedValue { state -> ReadingChange? in
             guard state.isUpstreamPaused else { return nil }
             let fastest = state.subscribers.values.map(\.queuedBytes).min() ?? 0
-            guard fastest <= self.limits.resumeThreshold else { return nil }
-            state.isUpstreamPaused = false
-            return state.readingControl
+            if fastest <= self.limits.resumeThreshold { state.areSubscribersBehind = false }
+            return state.readingChange()
         }
-        resume?(true)
+        change.map { $0.control($0.isReading) }
     }
 
     /// Marks the history complete: every subscriber's stream ends after its remaining events.
@@ -194,7 +227,7 @@ public final class EventHistory: Sendable {
     /// Subscribes from `cursor`: the retained events after it are queued at once, then every new one.
     /// A cursor older than the history first gets an `event: gap` record saying how many were missed.
     public func subscribe(from cursor: EventCursor, binaryEncoding: BinaryEncoding) -> Subscription {
-        self.state.withLockedValue { state in
+        let (subscription, change) = self.state.withLockedValue { state -> (Subscription, ReadingChange?) in
             let subscription = EventSubscription(
                 binaryEncoding: binaryEncoding, unsentLimit: self.limits.subscriberUnsentLimit
             ) { [weak self] subscription, notification in
@@ -206,11 +239,11 @@ public final class EventHistory: Sendable {
             let after: Int
             switch cursor {
             case .now: after = state.lastEventID
-            case .beginning: after = (state.entries.first?.id ?? state.lastEventID + 1) - 1
+            case .beginning: after = 0
             case .after(let id): after = id
             }
             if state.isFinished, after >= state.lastEventID {
-                return .complete
+                return (.complete, nil)
             }
             let firstAvailable = state.entries.first?.id ?? state.lastEventID + 1
             if after < firstAvailable - 1 {
@@ -222,14 +255,18 @@ public final class EventHistory: Sendable {
                 _ = subscription.enqueue(state.entries[index].record(binaryEncoding), enforcingLimit: false)
                 state.retainedBytes += state.entries[index].size - sizeBefore
             }
+            // The subscriber has every event up to now, from the history or by its cursor.
+            state.deliveredThrough = state.lastEventID
             state.trim(to: self.limits)
             if state.isFinished {
                 subscription.finish()
             } else {
                 state.subscribers[ObjectIdentifier(subscription)] = subscription
             }
-            return .stream(subscription)
+            return (.stream(subscription), state.readingChange())
         }
+        change.map { $0.control($0.isReading) }
+        return subscription
     }
 
     private static func gapRecord(missed: Int, firstAvailable: Int) -> ByteBuffer {
@@ -244,19 +281,26 @@ public final class EventHistory: Sendable {
 }
 
 extension EventHistory.State {
-    /// Marks the upstream paused when every subscriber has more than the pause threshold waiting;
-    /// returns the control to call with `false` when that is new.
-    fileprivate mutating func pauseIfAllBehind(fastestQueue: Int?, _ limits: HistoryLimits) -> (@Sendable (Bool) -> Void)? {
-        guard !self.isUpstreamPaused, let fastestQueue, fastestQueue > limits.pauseThreshold else { return nil }
-        self.isUpstreamPaused = true
-        return self.readingControl
+    /// The upstream should stop reading while the history is full of undelivered events or
+    /// every subscriber is behind. Returns the control call that makes it so, when that changes.
+    fileprivate mutating func readingChange() -> EventHistory.ReadingChange? {
+        let shouldPause = self.isFullOfUndelivered || self.areSubscribersBehind
+        guard shouldPause != self.isUpstreamPaused, let control = self.readingControl else { return nil }
+        self.isUpstreamPaused = shouldPause
+        return (control, !shouldPause)
     }
 
     /// Drops the oldest events until the history is within `limits`, keeping at least the newest.
+    /// With the `pause` overflow, only events a subscriber has received are dropped; when the
+    /// others alone pass the limits, the history is full.
     fileprivate mutating func trim(to limits: HistoryLimits) {
-        while self.entries.count > limits.maxEvents || (self.retainedBytes > limits.maxBytes && self.entries.count > 1) {
+        var isOver: Bool {
+            self.entries.count > limits.maxEvents || (self.retainedBytes > limits.maxBytes && self.entries.count > 1)
+        }
+        while isOver, let oldest = self.entries.first, limits.overflow == .dropOldest || oldest.id <= self.deliveredThrough {
             self.retainedBytes -= self.entries.removeFirst().size
         }
+        self.isFullOfUndelivered = isOver
     }
 
     /// Queues each subscriber's record and unsubscribes those it cuts off. Returns them, and the

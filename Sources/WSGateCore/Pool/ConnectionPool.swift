@@ -91,7 +91,9 @@ public final class ConnectionPool: Sendable {
         } catch {
             return eventLoop.makeFailedFuture(error)
         }
-        let connection = Connection(id: .random(), url: url, historyLimits: self.settings.history, eventLoop: eventLoop, logger: self.logger)
+        var historyLimits = self.settings.history
+        historyLimits.overflow = config.historyOverflow
+        let connection = Connection(id: .random(), url: url, historyLimits: historyLimits, eventLoop: eventLoop, logger: self.logger)
         let connected = connection.connect(config: config, closeTimeout: self.settings.closeTimeout)
         connected.whenFailure { _ in self.state.withLockedValue { $0.activeCount -= 1 } }
         return connected.flatMap {
