@@ -30,7 +30,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     /// The event stream being written, if the current response is one.
     private var stream: EventSubscription?
-    /// Runs while the connection waits for a request head, and while a body makes no progress.
+    /// When the connection's wait for a request head, or for more of a body, times out; `nil`
+    /// while it is not waiting.
+    private var idleDeadline: NIODeadline?
+    /// The pending check of ``idleDeadline``. A request that moves the deadline leaves it in
+    /// place, and a check that finds the deadline moved schedules the next: a timer task per
+    /// timeout period rather than one per request.
     private var idleTimer: Scheduled<Void>?
     /// Set when the channel asked for a read while the machine held input.
     private var isReadDeferred = false
@@ -128,10 +133,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         case .sendContinue:
             context.writeAndFlush(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
         case .answer(let request):
-            self.idleTimer?.cancel()
+            self.idleDeadline = nil
             self.answer(request, context: context)
         case .refuseAndClose(let error, let head):
-            self.idleTimer?.cancel()
+            self.idleDeadline = nil
             self.respond(error.response, to: head, context: context).assumeIsolated().whenComplete { _ in
                 self.lingerAndClose(context: context)
             }
@@ -159,9 +164,21 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     private func armIdleTimer(context: ChannelHandlerContext) {
         guard context.channel.isActive else { return }
-        self.idleTimer?.cancel()
-        self.idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: self.idleTimeout) {
-            self.perform(self.machine.idleTimeoutFired(), context: context)
+        let deadline = NIODeadline.now() + self.idleTimeout
+        self.idleDeadline = deadline
+        if self.idleTimer == nil { self.checkIdleDeadline(at: deadline, context: context) }
+    }
+
+    private func checkIdleDeadline(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        self.idleTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+            self.idleTimer = nil
+            guard let deadline = self.idleDeadline else { return }
+            if deadline > .now() {
+                self.checkIdleDeadline(at: deadline, context: context)
+            } else {
+                self.idleDeadline = nil
+                self.perform(self.machine.idleTimeoutFired(), context: context)
+            }
         }
     }
 

@@ -25,11 +25,21 @@ struct RouteTable: Sendable {
     /// One route: a method, a path pattern whose `{id}` segment is a connection id, and its endpoint.
     struct Route: Sendable, Equatable {
         /// The method.
-        var method: HTTPMethod
+        let method: HTTPMethod
         /// The path pattern, such as `/connections/{id}/send`.
-        var pattern: String
+        let pattern: String
         /// The endpoint it reaches.
-        var endpoint: Endpoint
+        let endpoint: Endpoint
+        /// The pattern's segments, split once.
+        let segments: [Substring]
+
+        /// A route of `method` and `pattern` to `endpoint`.
+        init(method: HTTPMethod, pattern: String, endpoint: Endpoint) {
+            self.method = method
+            self.pattern = pattern
+            self.endpoint = endpoint
+            self.segments = pattern.split(separator: "/", omittingEmptySubsequences: false)
+        }
     }
 
     /// What a request's method and path reach.
@@ -65,16 +75,15 @@ struct RouteTable: Sendable {
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         var allowed: [HTTPMethod] = []
         for route in self.routes {
-            guard let id = Self.match(route.pattern, segments) else { continue }
+            guard let id = Self.match(route.segments, segments) else { continue }
             if route.method == method { return .endpoint(route.endpoint, connectionID: id) }
             if !allowed.contains(route.method) { allowed.append(route.method) }
         }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
     }
 
-    /// Whether `segments` fit `pattern`: `nil` if not, else the `{id}` segment's value if it has one.
-    private static func match(_ pattern: String, _ segments: [Substring]) -> String?? {
-        let patternSegments = pattern.split(separator: "/", omittingEmptySubsequences: false)
+    /// Whether `segments` fit the pattern's: `nil` if not, else the `{id}` segment's value if it has one.
+    private static func match(_ patternSegments: [Substring], _ segments: [Substring]) -> String?? {
         guard patternSegments.count == segments.count else { return nil }
         var id: String?
         for (expected, actual) in zip(patternSegments, segments) {
