@@ -140,8 +140,10 @@ public final class Connection: Sendable {
 
     /// Logs one lifecycle event with the connection's id. The id is added per line rather than
     /// kept in a logger of its own, which would cost every idle connection a metadata dictionary.
-    private func log(_ event: Logger.Message, _ metadata: Logger.Metadata) {
-        self.logger.info(event, metadata: metadata.merging(["connection": "\(self.id)"]) { $1 })
+    /// The metadata is built only when the line is logged: below the level, every setup and
+    /// close would otherwise pay for a dictionary and its string interpolations.
+    private func log(_ event: Logger.Message, _ metadata: @autoclosure () -> Logger.Metadata) {
+        self.logger.info(event, metadata: metadata().merging(["connection": "\(self.id)"]) { $1 })
     }
 
     private func markClosing() {
