@@ -167,7 +167,7 @@ struct HTTPConnectionStateMachine<Route> {
     /// The 400 or 414 that RFC 9112 asks for whatever the route: an HTTP/1.1 request must carry
     /// exactly one `Host`, and a target must fit the limit.
     private func protocolRefusal(_ head: HTTPRequestHead) -> APIError? {
-        if Self.isHTTP11OrLater(head.version), head.headers[canonicalForm: "Host"].count != 1 {
+        if Self.isHTTP11OrLater(head.version), head.headers["Host"].count != 1 {
             return .missingHost
         }
         if head.uri.utf8.count > self.maxTargetLength {
