@@ -73,15 +73,7 @@ public final class Connection: Sendable {
             self.markClosing()
         }
         let written = upstream.channel.eventLoop.makePromise(of: Void.self)
-        // When called on the upstream's event loop (where the HTTP connection that opened it is
-        // served), the frames go out in this tick rather than after the loop's other tasks.
-        if upstream.session.eventLoop.inEventLoop {
-            upstream.session.value.send(messages, promise: written)
-        } else {
-            upstream.session.eventLoop.execute {
-                upstream.session.value.send(messages, promise: written)
-            }
-        }
+        Self.onSessionLoop(upstream) { $0.send(messages, promise: written) }
         return written.futureResult
     }
 
@@ -96,11 +88,23 @@ public final class Connection: Sendable {
     public func close(_ frame: CloseFrame?, timeout: TimeAmount? = nil) -> EventLoopFuture<CloseOutcome> {
         if let upstream = self.state.withLockedValue({ $0.upstream }) {
             self.markClosing()
-            upstream.session.eventLoop.execute {
-                upstream.session.value.close(frame, timeout: timeout)
-            }
+            Self.onSessionLoop(upstream) { $0.close(frame, timeout: timeout) }
         }
         return self.ended
+    }
+
+    /// Runs `body` with the upstream's session on its event loop. When called there (where the
+    /// HTTP connection that opened it is served), it runs at once, so that frames go out in this
+    /// tick rather than after the loop's other tasks.
+    private static func onSessionLoop(
+        _ upstream: UpstreamConnector.Established, _ body: @escaping @Sendable (WebSocketSession) -> Void
+    ) {
+        let session = upstream.session
+        if session.eventLoop.inEventLoop {
+            body(session.value)
+        } else {
+            session.eventLoop.execute { body(session.value) }
+        }
     }
 
     /// Connects the upstream; the connection's events start arriving in its history at once.
