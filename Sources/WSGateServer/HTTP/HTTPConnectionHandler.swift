@@ -116,12 +116,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     private func take(_ input: Machine.Input, context: ChannelHandlerContext) {
         let action = self.machine.received(input) { head in self.router.route(head) }
-        switch (input, action) {
-        case (.part(.head), .none), (.part(.head), .sendContinue), (.part(.body), .none):
+        if self.machine.isReadingBody {
             // A request whose body is read must make progress, or it times out too.
             self.armIdleTimer(context: context)
-        default:
-            break
         }
         self.perform(action, context: context)
     }

@@ -85,6 +85,11 @@ struct HTTPConnectionStateMachine<Route> {
     /// Whether the socket may be read: not while input is held.
     var mayRead: Bool { self.held.isEmpty }
 
+    /// Whether a request's head has arrived and its body is being read.
+    var isReadingBody: Bool {
+        if case .reading = self.state { true } else { false }
+    }
+
     /// Whether the connection stays open after the response being written.
     var keepsAliveAfterResponse: Bool {
         switch self.state {
