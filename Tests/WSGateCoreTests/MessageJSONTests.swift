@@ -63,6 +63,14 @@ import WSGateCore
         }
     }
 
+    @Test(arguments: [0, 7, 10, 99, 100, 1009, 65535, Int.max, -1, -42, Int.min + 1])
+    func decimalsAreWrittenAsSwiftPrintsThem(value: Int) {
+        var buffer = ByteBuffer(string: "x")
+        buffer.writeDecimal(value)
+        buffer.writeDecimal(UInt16(1000))
+        #expect(String(buffer: buffer) == "x\(value)1000")
+    }
+
     @Test func errorEventsAreBareJSONStringsInOneSSERecord() {
         let record = ConnectionEvent.error("line one\nline two").serverSentEvent(id: 12, binary: .integerArray)
         #expect(String(buffer: record) == "id: 12\ndata: \"line one\\nline two\"\n\n")

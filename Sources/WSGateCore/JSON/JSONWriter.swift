@@ -101,9 +101,26 @@ extension ByteBuffer {
         self.writeInteger(UInt8(ascii: "\""))
     }
 
-    /// Writes `value` in decimal digits.
+    /// Writes `value` in decimal digits, without making a string of it: every event's id goes
+    /// through here.
     public mutating func writeDecimal(_ value: some BinaryInteger) {
-        self.writeString(String(value))
+        if value < 0 { self.writeInteger(UInt8(ascii: "-")) }
+        var remaining = UInt64(value.magnitude)
+        var digits = 1
+        var probe = remaining
+        while probe >= 10 {
+            probe /= 10
+            digits += 1
+        }
+        // The digits are set from the last to the first, in room written for them.
+        let start = self.writerIndex
+        self.writeRepeatingByte(UInt8(ascii: "0"), count: digits)
+        var index = start + digits - 1
+        repeat {
+            self.setInteger(UInt8(ascii: "0") + UInt8(remaining % 10), at: index)
+            remaining /= 10
+            index -= 1
+        } while remaining > 0
     }
 
     /// Writes one byte's value in decimal digits without allocating.
