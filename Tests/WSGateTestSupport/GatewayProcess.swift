@@ -1,5 +1,9 @@
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The built `wsgate` executable, run as a child process.
 public final class GatewayProcess: Sendable {
     /// The directory holding the package's built products.
@@ -45,6 +49,14 @@ public final class GatewayProcess: Sendable {
         let status = try? String(contentsOfFile: "/proc/\(self.pid)/status", encoding: .utf8)
         let line = status?.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
         return line?.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) }
+    }
+
+    /// Gives every thread of the process the lowest CPU priority.
+    public func lowerPriority() {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(self.pid)/task")) ?? []
+        for task in tasks.compactMap({ id_t($0) }) {
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), task, 19)
+        }
     }
 
     /// Sends SIGTERM, as systemd does to stop the service.

@@ -10,10 +10,15 @@ import Glibc
 /// holding up the test's event loops.
 public enum ShortConnections {
     /// Makes `count` connections to 127.0.0.1:`port`, the i-th sending `requests[i % requests.count]`.
-    /// Returns how many got an answer that starts with `HTTP/1.`.
+    /// Returns how many got an answer that starts with `HTTP/1.`. The thread runs at the lowest
+    /// priority, so that tests running beside it, some of which bound their waits, keep the CPU.
     public static func run(port: Int, count: Int, requests: [String]) async -> Int {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
+                // On Linux a thread's id names it for setpriority; /proc/thread-self tells it.
+                let thread = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self"))?
+                    .split(separator: "/").last.flatMap { id_t($0) }
+                if let thread { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), thread, 19) }
                 var answered = 0
                 for index in 0..<count where Self.exchange(port: port, request: requests[index % requests.count]) {
                     answered += 1
