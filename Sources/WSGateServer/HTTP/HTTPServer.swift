@@ -23,6 +23,7 @@ struct HTTPServer: Service, CustomStringConvertible {
     let onListening: @Sendable (any Channel) async -> Void
     /// The loops the server and its connections run on.
     let eventLoopGroup: any EventLoopGroup
+    /// Where failed requests are logged.
     let logger: Logger
 
     /// How ServiceLifecycle's log lines name it.
