@@ -113,17 +113,6 @@ struct HTTPProtocolTests {
         }
     }
 
-    @Test func anHTTP10RequestIsAnsweredAndClosed() async throws {
-        try await withGateway { client, _ in
-            let raw = try await RawConnection(port: client.port)
-            try await raw.send("GET /healthz HTTP/1.0\r\n\r\n")
-            let text = await raw.readToEnd()
-            #expect(text.hasPrefix("HTTP/1.0 200 OK\r\n"))
-            #expect(text.lowercased().contains("connection: close\r\n"))
-            #expect(text.hasSuffix(#"{"status":"ok"}"#))
-        }
-    }
-
     @Test func anHTTP10EventStreamIsNotChunkedAndEndsWithTheConnection() async throws {
         try await withGateway { client, _ in
             let id = try await Self.endedConnection(client)
@@ -136,13 +125,18 @@ struct HTTPProtocolTests {
         }
     }
 
-    @Test func connectionCloseIsHonoured() async throws {
+    @Test(arguments: [
+        ("GET /healthz HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK\r\n"),
+        ("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", "HTTP/1.1 200 OK\r\n"),
+    ])
+    func http10AndConnectionCloseAreAnsweredThenClosed(request: String, statusLine: String) async throws {
         try await withGateway { client, _ in
             let raw = try await RawConnection(port: client.port)
-            try await raw.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            try await raw.send(request)
             let text = await raw.readToEnd()
-            #expect(text.hasPrefix("HTTP/1.1 200 OK\r\n"))
+            #expect(text.hasPrefix(statusLine))
             #expect(text.lowercased().contains("connection: close\r\n"))
+            #expect(text.hasSuffix(#"{"status":"ok"}"#))
         }
     }
 
