@@ -62,7 +62,7 @@ struct BenchCommand: AsyncParsableCommand {
         var singleSubscriberRate: Double?
         if selected.contains("throughput") {
             for scenario in [ThroughputScenario(count: self.smallMessages, size: 64), ThroughputScenario(count: self.largeMessages, size: 64 * 1024)] {
-                let direct = try await scenario.runDirect(port: upstream.port, group: group)
+                let direct = try await scenario.runDirect(port: upstream.port)
                 let bridged = try await withGateway { client, _ in try await scenario.runGateway(client, upstream: upstream) }
                 if scenario.size == 64 { singleSubscriberRate = bridged }
                 let megabytes = { (rate: Double) in rate * Double(scenario.size) / 1e6 }

@@ -45,6 +45,7 @@ struct DeleteEndpointTests {
             let upstream = Task { () -> WebSocketFrame? in
                 let close = await peer.receive()
                 try await peer.sendClose(code: 4001)
+                await peer.disconnect()
                 return close
             }
             // In a query, "+" is a space, as URLSearchParams and HTML forms write it.
@@ -71,6 +72,28 @@ struct DeleteEndpointTests {
             let events = try await stream.remainingEvents()
             #expect(events.count == 1)
             #expect(events.first?.json == "WebSocket protocol error: the server did not answer the Close within 500 ms")
+        }
+    }
+
+    @Test func theStreamsEndWithTheCloseAndTheUpstreamEndsTCP() async throws {
+        let server = try await UpstreamServer()
+        try await withGateway(.testing { $0.pool.closeTimeout = .seconds(3) }) { client, _ in
+            let id = try await client.connect(server.url())
+            let peer = try await server.nextPeer()
+            let events = try await client.events(id)
+            let start = ContinuousClock.now
+            let delete = Task { (try await client.request(.DELETE, "/connections/\(id)"), ContinuousClock.now) }
+            _ = await peer.receive()
+            // The upstream answers the Close but keeps TCP open.
+            try await peer.sendClose(code: 1000)
+            #expect(try await events.remainingEvents().map(\.json) == [["type": "Close", "data": ["code": 1000, "reason": ""]]])
+            let streamEnded = ContinuousClock.now
+            let (response, answered) = try await delete.value
+            // RFC 6455 section 7.1.1: the client waits for the server to end TCP, here until its
+            // closing timer runs out; the streams do not wait with it.
+            #expect(answered - start >= .milliseconds(2900))
+            #expect(streamEnded < answered)
+            #expect(response.json["clean"] == true)
         }
     }
 

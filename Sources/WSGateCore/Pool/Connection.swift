@@ -164,12 +164,16 @@ extension Connection: SessionObserver {
             if case .close = message { state.isClosing = true }
         }
         self.history.append(.message(message))
+        // The Close is the final event: the streams end with it, not later with TCP, so that
+        // a subscriber gets the event and the stream's end in one write.
+        if case .close = message { self.history.finish() }
     }
 
     func sessionFailed(_ description: String) {
         self.markClosing()
         self.log("failed", ["error": "\(description)"])
         self.history.append(.error(description))
+        self.history.finish()
     }
 
     func sessionSent(bytes: Int) {
@@ -182,7 +186,6 @@ extension Connection: SessionObserver {
 
     func sessionEnded(_ outcome: CloseOutcome) {
         self.state.withLockedValue { $0.outcome = outcome }
-        self.history.finish()
         let code = outcome.received?.code ?? outcome.sent?.code
         self.log("closed", ["code": "\(code.map(String.init) ?? "-")", "clean": "\(outcome.isClean)"])
         self.endPromise.succeed(outcome)

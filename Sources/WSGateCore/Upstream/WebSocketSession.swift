@@ -13,7 +13,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         case open
         /// The gateway sent Close and waits for the upstream's.
         case closeSent
-        /// The upstream sent Close, the gateway answered and waits for the TCP connection to end.
+        /// Both Close frames are exchanged; the gateway waits for the upstream to end TCP.
         case closeReceived
         case ended
     }
@@ -311,7 +311,9 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         case .closeSent:
             self.report(.close(frame))
             self.outcome.isClean = true
-            context.close(promise: nil)
+            // RFC 6455 section 7.1.1 again: the closing timer, still running, covers a server
+            // that keeps TCP open. Closing first would leave the gateway's side in TIME_WAIT.
+            self.state = .closeReceived
         case .closeReceived, .ended:
             break
         }
