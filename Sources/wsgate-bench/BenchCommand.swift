@@ -35,8 +35,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Bridged connections in the connection run.")
     var connections = 10_000
 
-    @Option(help: "Scenarios to run, comma-separated: throughput, latency, floor, fanout, connections, stalled.")
-    var scenarios = "throughput,latency,floor,fanout,connections,stalled"
+    @Option(help: "Messages the upstream floods before the first subscriber arrives.")
+    var burstMessages = 100_000
+
+    @Option(help: "Scenarios to run, comma-separated: throughput, burst, latency, floor, fanout, connections, stalled.")
+    var scenarios = "throughput,burst,latency,floor,fanout,connections,stalled"
 
     func run() async throws {
         FileDescriptorLimit.raise(to: 200_000)
@@ -76,6 +79,18 @@ struct BenchCommand: AsyncParsableCommand {
                     verified: "\(scenario.count) messages: ids 1…\(scenario.count + 1) contiguous, every payload byte, the final Close"
                 ))
             }
+        }
+        if selected.contains("burst") {
+            let scenario = BurstBeforeSubscriberScenario(count: self.burstMessages)
+            let (sent, rate) = try await withGateway { client, _ in try await scenario.run(client, upstream: upstream) }
+            results.append(ScenarioResult(
+                scenario: scenario.name,
+                measurements: [
+                    Measurement(name: "sent before subscribe", value: Double(sent), unit: "messages"),
+                    Measurement(name: "delivered", value: rate, unit: "msg/s"),
+                ],
+                verified: "\(scenario.count) messages sent before the first subscribe: ids 1…\(scenario.count + 1) contiguous, every payload byte, the Close"
+            ))
         }
         if selected.contains("latency") {
             let scenario = LatencyScenario(count: self.latencyMessages, rate: 2000)

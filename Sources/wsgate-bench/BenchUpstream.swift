@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -7,12 +8,14 @@ import NIOWebSocket
 ///
 /// - `/flood?count=N&size=S`: once it receives the Text `go`, sends N Text messages of S bytes
 ///   as fast as the socket takes them (message i is ``BenchPayload/text(index:size:allocator:)``), then Close 1000.
+///   With `start=1` it starts right after the handshake, without waiting for `go`.
 /// - `/stream?size=S`: once it receives `go`, sends Text messages of S bytes as fast as the
 ///   socket takes them, until the peer closes.
 /// - `/echo`: sends every Text and Binary message back.
 /// - `/idle`: answers Pings and Close, sends nothing.
 final class BenchUpstream: Sendable {
     private let channel: Channel
+    private let floods = FloodWatch()
 
     /// The port on 127.0.0.1.
     var port: Int { self.channel.localAddress?.port ?? 0 }
@@ -21,19 +24,52 @@ final class BenchUpstream: Sendable {
     func url(_ path: String) -> String { "ws://127.0.0.1:\(self.port)\(path)" }
 
     init(group: EventLoopGroup) async throws {
+        let floods = self.floods
         self.channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(UpstreamHandshake()) }
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandshake(floods: floods))
+                }
             }
             .bind(host: "127.0.0.1", port: 0)
             .get()
     }
 
+    /// Completes when a flood next stops: held by a peer that stopped reading, or finished.
+    func nextFloodStop(on eventLoop: EventLoop) -> EventLoopFuture<FloodStop> {
+        self.floods.nextStop(on: eventLoop)
+    }
+
     func close() async throws {
         try await self.channel.close()
+    }
+}
+
+/// Why a flood stopped writing.
+enum FloodStop: Sendable {
+    /// The socket took no more after `sent` messages: the peer stopped reading.
+    case held(sent: Int)
+    /// Every message and the Close were written.
+    case finished
+}
+
+/// Tells waiters when a flood stops writing.
+private final class FloodWatch: Sendable {
+    private let waiters = NIOLockedValueBox<[EventLoopPromise<FloodStop>]>([])
+
+    func nextStop(on eventLoop: EventLoop) -> EventLoopFuture<FloodStop> {
+        let promise = eventLoop.makePromise(of: FloodStop.self)
+        self.waiters.withLockedValue { $0.append(promise) }
+        return promise.futureResult
+    }
+
+    func report(_ stop: FloodStop) {
+        for waiter in self.waiters.withLockedValue({ waiters in defer { waiters = [] }; return waiters }) {
+            waiter.succeed(stop)
+        }
     }
 }
 
@@ -72,6 +108,11 @@ private final class UpstreamHandshake: ChannelInboundHandler, RemovableChannelHa
     )
 
     private var received = ByteBuffer()
+    private let floods: FloodWatch
+
+    init(floods: FloodWatch) {
+        self.floods = floods
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var chunk = self.unwrapInboundIn(data)
@@ -104,7 +145,7 @@ private final class UpstreamHandshake: ChannelInboundHandler, RemovableChannelHa
         do {
             let pipeline = context.pipeline.syncOperations
             try pipeline.addHandlers(
-                [WebSocketFrameEncoder(), ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 1 << 24)), UpstreamBehaviour(target: target)],
+                [WebSocketFrameEncoder(), ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: 1 << 24)), UpstreamBehaviour(target: target, floods: self.floods)],
                 position: .after(self)
             )
             // Frames the client sent right after its request go to the decoder now in place.
@@ -136,12 +177,14 @@ private final class UpstreamBehaviour: ChannelInboundHandler {
     }
 
     private let mode: Mode
-    private var isStarted = false
+    private let floods: FloodWatch
+    private var isStarted: Bool
     private var sent = 0
     private var isClosing = false
     private var payload = ByteBuffer()
 
-    init(target: String) {
+    init(target: String, floods: FloodWatch) {
+        self.floods = floods
         let query = Dictionary(
             target.split(separator: "?").dropFirst().first?.split(separator: "&").compactMap { pair -> (String, Int)? in
                 let parts = pair.split(separator: "=")
@@ -159,12 +202,15 @@ private final class UpstreamBehaviour: ChannelInboundHandler {
         } else {
             self.mode = .idle
         }
+        self.isStarted = query["start"] == 1
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         if case .stream(let size) = self.mode {
             self.payload = ByteBuffer(string: String(repeating: "s", count: size))
         }
+        // A flood that starts at once starts after the handshake has put the frame encoder in place.
+        context.eventLoop.assumeIsolated().execute { self.writeMore(context: context) }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -186,8 +232,12 @@ private final class UpstreamBehaviour: ChannelInboundHandler {
                 var code = ByteBuffer()
                 code.writeInteger(UInt16(1000))
                 context.write(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: code)), promise: nil)
+                context.flush()
+                self.floods.report(.finished)
+            } else {
+                context.flush()
+                self.floods.report(.held(sent: self.sent))
             }
-            context.flush()
         case .stream:
             while context.channel.isWritable {
                 context.write(self.wrapOutboundOut(WebSocketFrame(fin: true, opcode: .text, data: self.payload)), promise: nil)

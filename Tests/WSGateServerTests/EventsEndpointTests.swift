@@ -190,6 +190,54 @@ struct EventsEndpointTests {
         }
     }
 
+    @Test func fastSlowAndStalledSubscribersEachGetWhatThePolicyPromises() async throws {
+        let server = try await UpstreamServer()
+        // A limit above what one read of the upstream can bring (NIO reads up to 1 MiB at a time).
+        let configuration = GatewayConfiguration.testing { $0.pool.history.subscriberUnsentLimit = 2 << 20 }
+        try await withGateway(configuration) { client, _ in
+            let id = try await client.connect(server.url())
+            let peer = try await server.nextPeer()
+            let stalled = try await client.events(id)
+            try await stalled.response.channel.setOption(.autoRead, value: false).get()
+            let fast = try await client.events(id)
+            let slow = try await client.events(id)
+            // 16 MB in all, more than the socket buffers of the stalled subscriber can hold.
+            let texts = (1...4000).map { "\($0) " + String(repeating: "m", count: 4000) }
+            let sent = Task {
+                try await peer.sendTexts(texts)
+                try await peer.sendClose(code: 1000)
+            }
+            // The slow subscriber pauses a millisecond every 20 events; when it is cut off, it resumes
+            // from the last id it saw, as an EventSource does.
+            let slowRun = Task { () -> (ids: [Int], gaps: Int) in
+                var (ids, gaps, stream) = ([Int](), 0, slow)
+                while true {
+                    while let record = try await stream.nextEvent() {
+                        if record.event == "gap" { gaps += 1 }
+                        if let id = record.id { ids.append(id) }
+                        if ids.count % 20 == 0 { try await Task.sleep(for: .milliseconds(1)) }
+                    }
+                    guard let last = ids.last, last <= texts.count else { return (ids, gaps) }
+                    stream = try await client.events(id, query: "?lastEventId=\(last)")
+                }
+            }
+            let fastEvents = try await fast.remainingEvents()
+            #expect(fastEvents.map(\.id) == Array(1...texts.count + 1))
+            #expect(fastEvents.prefix(texts.count).map(\.json) == texts.map { ["type": "Text", "data": .string($0)] })
+            try await sent.value
+            // Slow: in order, nothing twice, the Close last; a hole only where a gap says so.
+            let (slowIDs, gaps) = try await slowRun.value
+            #expect(slowIDs == slowIDs.sorted() && Set(slowIDs).count == slowIDs.count)
+            #expect(slowIDs.last == texts.count + 1)
+            let holes = zip(slowIDs, slowIDs.dropFirst()).filter { $1 != $0 + 1 }.count + (slowIDs.first == 1 ? 0 : 1)
+            #expect(holes <= gaps)
+            // Stalled: cut off, so its stream ends before the Close.
+            try? await stalled.response.channel.setOption(.autoRead, value: true).get()
+            let stalledEvents = (try? await stalled.remainingEvents()) ?? []
+            #expect(stalledEvents.count < texts.count + 1)
+        }
+    }
+
     @Test func aCursorAtTheFinalEventIs204() async throws {
         let server = try await UpstreamServer()
         try await withGateway { client, _ in
