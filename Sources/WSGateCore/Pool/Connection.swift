@@ -19,11 +19,14 @@ public final class Connection: Sendable {
         var upstream: UpstreamConnector.Established?
         var statistics: ConnectionStatistics
         var isClosing = false
+        var isSettled = false
         var outcome: CloseOutcome?
     }
 
     private let state: NIOLockedValueBox<State>
     private let endPromise: EventLoopPromise<CloseOutcome>
+    /// Completed with the outcome once it is final: at the closing handshake, or at the end.
+    private let settledPromise: EventLoopPromise<CloseOutcome>
     private let logger: Logger
     private let historyLimits: HistoryLimits
 
@@ -35,6 +38,7 @@ public final class Connection: Sendable {
         self.historyLimits = historyLimits
         self.state = NIOLockedValueBox(State(statistics: ConnectionStatistics(createdAt: self.createdAt)))
         self.endPromise = eventLoop.makePromise()
+        self.settledPromise = eventLoop.makePromise()
         self.logger = logger
         self.history.setReadingControl { [weak self] isReading in self?.setUpstreamReading(isReading) }
     }
@@ -80,17 +84,28 @@ public final class Connection: Sendable {
     /// Starts the closing handshake with `frame` (unless it has started) and waits for the end,
     /// at most `timeout` (if given and shorter than the pool's) for the upstream's answer.
     public func close(_ frame: CloseFrame?, timeout: TimeAmount? = nil) async -> CloseOutcome {
-        (try? await self.close(frame, timeout: timeout).get()) ?? CloseOutcome()
+        _ = self.close(frame, timeout: timeout) as EventLoopFuture<CloseOutcome>
+        return (try? await self.ended.get()) ?? CloseOutcome()
     }
 
     /// Starts the closing handshake with `frame` (unless it has started); the future completes
-    /// with the outcome once the connection has ended, and fails if it never opened.
+    /// with the outcome once it is final: when both Close frames are exchanged, while the
+    /// upstream has yet to end TCP, or at the end. It fails if the connection never opened.
     public func close(_ frame: CloseFrame?, timeout: TimeAmount? = nil) -> EventLoopFuture<CloseOutcome> {
         if let upstream = self.state.withLockedValue({ $0.upstream }) {
             self.markClosing()
             Self.onSessionLoop(upstream) { $0.close(frame, timeout: timeout) }
         }
-        return self.ended
+        return self.settledPromise.futureResult
+    }
+
+    /// Completes the closing future with `outcome`, unless it has completed.
+    private func settle(_ outcome: Result<CloseOutcome, Error>) {
+        let isFirst = self.state.withLockedValue { state in
+            defer { state.isSettled = true }
+            return !state.isSettled
+        }
+        if isFirst { self.settledPromise.completeWith(outcome) }
     }
 
     /// Runs `body` with the upstream's session on its event loop. When called there (where the
@@ -118,6 +133,7 @@ public final class Connection: Sendable {
         }.flatMapErrorThrowing { error in
             self.log("could not open", ["url": "\(self.url)", "error": "\(error)"])
             self.endPromise.fail(error)
+            self.settle(.failure(error))
             throw error
         }
     }
@@ -189,5 +205,10 @@ extension Connection: SessionObserver {
         let code = outcome.received?.code ?? outcome.sent?.code
         self.log("closed", ["code": "\(code.map(String.init) ?? "-")", "clean": "\(outcome.isClean)"])
         self.endPromise.succeed(outcome)
+        self.settle(.success(outcome))
+    }
+
+    func sessionCompletedClosingHandshake(_ outcome: CloseOutcome) {
+        self.settle(.success(outcome))
     }
 }

@@ -5,6 +5,8 @@ protocol SessionObserver: AnyObject, Sendable {
     func sessionReceived(_ message: Message)
     /// The session failed; `description` is the error event's text. No message follows.
     func sessionFailed(_ description: String)
+    /// Both Close frames are exchanged: `outcome` is final, though TCP has not ended yet.
+    func sessionCompletedClosingHandshake(_ outcome: CloseOutcome)
     /// A message of `bytes` payload bytes was handed to the socket.
     func sessionSent(bytes: Int)
     /// The TCP connection is closed; nothing follows.

@@ -306,11 +306,13 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
             context.writeAndFlush(self.wrapOutboundOut(reply), promise: nil)
             self.outcome.sent = frame
             self.outcome.isClean = true
+            self.observer.sessionCompletedClosingHandshake(self.outcome)
             // RFC 6455 section 7.1.1: the server closes TCP first; the timer covers one that does not.
             self.enterClosing(.closeReceived, context: context)
         case .closeSent:
             self.report(.close(frame))
             self.outcome.isClean = true
+            self.observer.sessionCompletedClosingHandshake(self.outcome)
             // RFC 6455 section 7.1.1 again: the closing timer, still running, covers a server
             // that keeps TCP open. Closing first would leave the gateway's side in TIME_WAIT.
             self.state = .closeReceived
