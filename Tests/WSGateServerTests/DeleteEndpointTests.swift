@@ -77,23 +77,24 @@ struct DeleteEndpointTests {
 
     @Test func theAnswerComesWithTheUpstreamsCloseAndTheUpstreamEndsTCP() async throws {
         let server = try await UpstreamServer()
-        try await withGateway(.testing { $0.pool.closeTimeout = .seconds(3) }) { client, _ in
+        try await withGateway(.testing { $0.pool.closeTimeout = .seconds(10) }) { client, _ in
             let id = try await client.connect(server.url())
             let peer = try await server.nextPeer()
             let events = try await client.events(id)
             let start = ContinuousClock.now
-            let delete = Task { try await client.request(.DELETE, "/connections/\(id)") }
+            let delete = Task { (try await client.request(.DELETE, "/connections/\(id)"), ContinuousClock.now) }
             _ = await peer.receive()
             // The upstream answers the Close but keeps TCP open.
             try await peer.sendClose(code: 1000)
             #expect(try await events.remainingEvents().map(\.json) == [["type": "Close", "data": ["code": 1000, "reason": ""]]])
-            let response = try await delete.value
+            let (response, answered) = try await delete.value
             #expect(response.json["clean"] == true)
-            #expect(ContinuousClock.now - start < .milliseconds(2900))
             // RFC 6455 section 7.1.1: the gateway, a client, leaves closing TCP to the server, here
-            // until its closing timer runs out.
+            // until its closing timer runs out; the answer does not wait for that.
             await peer.waitForDisconnect()
-            #expect(ContinuousClock.now - start >= .milliseconds(2900))
+            let disconnected = ContinuousClock.now
+            #expect(answered < disconnected)
+            #expect(disconnected - start >= .milliseconds(9900))
         }
     }
 

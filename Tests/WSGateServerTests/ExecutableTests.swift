@@ -41,6 +41,8 @@ struct ExecutableTests {
         #expect(payload?.readInteger(as: UInt16.self) == 1001)
         #expect(payload.flatMap { $0.getString(at: $0.readerIndex, length: $0.readableBytes) } == "Going Away")
         try await peer.sendClose(code: 1001, reason: "Going Away")
+        // As a server does once both Close frames are exchanged (RFC 6455 section 7.1.1).
+        await peer.disconnect()
         for stream in streams {
             let rest = try await stream.remainingEvents()
             #expect(rest.map(\.json) == [["type": "Close", "data": ["code": 1001, "reason": "Going Away"]]])
