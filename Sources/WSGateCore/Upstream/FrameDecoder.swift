@@ -1,18 +1,17 @@
 import NIOCore
 import NIOWebSocket
 
-/// Cuts the upstream byte stream into WebSocket frames.
+/// Cuts the upstream byte stream into WebSocket frames, for ``WebSocketSession``.
 ///
 /// NIO's own decoder would do, but it reports an oversized frame without its size and
 /// preconditions its limit to `UInt32.max`; this one checks the limit on the frame header,
 /// before any payload is buffered, and reports tungstenite's error.
-struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
-    typealias InboundOut = WebSocketFrame
-
+struct FrameDecoder {
     /// The largest frame payload accepted.
     let maxFrameSize: Int
 
-    mutating func decode(buffer: inout ByteBuffer) throws -> WebSocketFrame? {
+    /// The next whole frame at the start of `buffer`, read from it, or nil while it is incomplete.
+    func decode(buffer: inout ByteBuffer) throws -> WebSocketFrame? {
         guard let (first, second) = buffer.getMultipleIntegers(at: buffer.readerIndex, as: (UInt8, UInt8).self) else {
             return nil
         }
@@ -50,9 +49,5 @@ struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
             maskKey: maskKey,
             data: payload
         )
-    }
-
-    mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> WebSocketFrame? {
-        try self.decode(buffer: &buffer)
     }
 }

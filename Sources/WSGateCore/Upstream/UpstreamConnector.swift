@@ -102,7 +102,7 @@ enum UpstreamConnector {
                     config: config, deflate: agreement.deflate, closeTimeout: closeTimeout, observer: observer
                 )
                 session.value = made
-                return [ByteToMessageHandler(FrameDecoder(maxFrameSize: config.effectiveMaxFrameSize)), WebSocketFrameEncoder(), made]
+                return [WebSocketFrameEncoder(), made]
             },
             promise: agreement
         )

@@ -6,7 +6,7 @@ import NIOWebSocket
 ///
 /// It lives on the channel's event loop; ``UpstreamConnection`` is its thread-safe front.
 final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = WebSocketFrame
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = WebSocketFrame
 
     private enum State {
@@ -38,6 +38,13 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     private var hasFinalEvent = false
     private var outcome = CloseOutcome()
     private var closeTimer: Scheduled<Void>?
+    /// Cuts the bytes read into frames. It runs here rather than in a decoder handler before
+    /// this one, which would box every frame to pass it down the pipeline.
+    private let decoder: FrameDecoder
+    /// The start of a frame that has not arrived whole.
+    private var unread: ByteBuffer?
+    /// Set once the byte stream broke the framing: nothing after that point is read.
+    private var isFramingBroken = false
     /// Bytes handed to the channel whose write has not completed yet.
     private var queuedBytes = 0
     /// Bytes written to the channel but not flushed yet.
@@ -54,6 +61,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         self.config = config
         self.closeTimeout = closeTimeout
         self.observer = observer
+        self.decoder = FrameDecoder(maxFrameSize: config.effectiveMaxFrameSize)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -181,11 +189,29 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        do {
-            try self.receive(self.unwrapInboundIn(data), context: context)
-        } catch {
-            self.fail(error, context: context)
+        guard !self.isFramingBroken else { return }
+        var bytes = self.unwrapInboundIn(data)
+        if var start = self.unread.take() {
+            start.writeBuffer(&bytes)
+            bytes = start
         }
+        while true {
+            let frame: WebSocketFrame
+            do {
+                guard let next = try self.decoder.decode(buffer: &bytes) else { break }
+                frame = next
+            } catch {
+                self.isFramingBroken = true
+                self.fail(error, context: context)
+                return
+            }
+            do {
+                try self.receive(frame, context: context)
+            } catch {
+                self.fail(error, context: context)
+            }
+        }
+        if bytes.readableBytes > 0 { self.unread = bytes }
     }
 
     private func receive(_ frame: WebSocketFrame, context: ChannelHandlerContext) throws(SessionFailure) {
