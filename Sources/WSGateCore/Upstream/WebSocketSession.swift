@@ -211,7 +211,13 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
                 self.fail(error, context: context)
             }
         }
-        if bytes.readableBytes > 0 { self.unread = bytes }
+        if bytes.readableBytes > 0 {
+            // A buffer of its own: appending to the read buffer, which the payloads of the frames
+            // handed on share, would copy all of it at every read.
+            var start = context.channel.allocator.buffer(capacity: bytes.readableBytes + 64 * 1024)
+            start.writeBuffer(&bytes)
+            self.unread = start
+        }
     }
 
     private func receive(_ frame: WebSocketFrame, context: ChannelHandlerContext) throws(SessionFailure) {
