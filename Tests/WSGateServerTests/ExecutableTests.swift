@@ -27,7 +27,7 @@ struct ExecutableTests {
         let streams = try await [client.events(id), client.events(id)]
         try await peer.sendText("before shutdown")
         for stream in streams { #expect(try await stream.nextEvent()?.id == 1) }
-        // A keep-alive connection that Hummingbird served, idle at shutdown, is closed too.
+        // A keep-alive connection, idle at shutdown, is closed too.
         let keptAlive = try await RawConnection(port: port)
         try await keptAlive.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         #expect(try await keptAlive.read(until: #"{"status":"ok"}"#).hasPrefix("HTTP/1.1 200 OK\r\n"))
