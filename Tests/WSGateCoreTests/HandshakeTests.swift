@@ -135,7 +135,7 @@ struct HandshakeTests {
         await #expect(throws: PoolError.capacityExhausted(limit: 1)) {
             try await pool.open(WebSocketURL(server.url()), config: ConnectionConfig())
         }
-        _ = await first.close(nil)
+        _ = await first.closeAndAwaitEnd(nil)
         _ = try await pool.open(WebSocketURL(server.url()), config: ConnectionConfig())
     }
 }

@@ -81,10 +81,10 @@ public final class Connection: Sendable {
         return written.futureResult
     }
 
-    /// Starts the closing handshake with `frame` (unless it has started) and waits for the end,
-    /// at most `timeout` (if given and shorter than the pool's) for the upstream's answer.
-    public func close(_ frame: CloseFrame?, timeout: TimeAmount? = nil) async -> CloseOutcome {
-        _ = self.close(frame, timeout: timeout) as EventLoopFuture<CloseOutcome>
+    /// Starts the closing handshake with `frame` (unless it has started) and waits for the end of
+    /// TCP, at most `timeout` (if given and shorter than the pool's) for the upstream's answer.
+    public func closeAndAwaitEnd(_ frame: CloseFrame?, timeout: TimeAmount? = nil) async -> CloseOutcome {
+        self.startClosing(frame, timeout: timeout)
         return (try? await self.ended.get()) ?? CloseOutcome()
     }
 
@@ -92,11 +92,14 @@ public final class Connection: Sendable {
     /// with the outcome once it is final: when both Close frames are exchanged, while the
     /// upstream has yet to end TCP, or at the end. It fails if the connection never opened.
     public func close(_ frame: CloseFrame?, timeout: TimeAmount? = nil) -> EventLoopFuture<CloseOutcome> {
-        if let upstream = self.state.withLockedValue({ $0.upstream }) {
-            self.markClosing()
-            Self.onSessionLoop(upstream) { $0.close(frame, timeout: timeout) }
-        }
+        self.startClosing(frame, timeout: timeout)
         return self.settledPromise.futureResult
+    }
+
+    private func startClosing(_ frame: CloseFrame?, timeout: TimeAmount?) {
+        guard let upstream = self.state.withLockedValue({ $0.upstream }) else { return }
+        self.markClosing()
+        Self.onSessionLoop(upstream) { $0.close(frame, timeout: timeout) }
     }
 
     /// Completes the closing future with `outcome`, unless it has completed.

@@ -132,7 +132,7 @@ public final class ConnectionPool: Sendable {
         await withTaskGroup(of: Void.self) { group in
             for connection in connections {
                 group.addTask {
-                    _ = await connection.close(Self.goingAway, timeout: answerTimeout)
+                    _ = await connection.closeAndAwaitEnd(Self.goingAway, timeout: answerTimeout)
                 }
             }
         }
