@@ -28,6 +28,14 @@ struct EventHistoryTests {
         #expect(records.map(\.id) == [4, 5])
     }
 
+    @Test func aCursorAheadOfTheHistorySkipsTheEventsUpToIt() async throws {
+        let history = self.history(texts: 1...1)
+        let reader = SubscriptionReader(try #require(self.stream(history, .after(3))))
+        for index in 2...5 { history.append(.message(.text("m\(index)"))) }
+        history.finish()
+        #expect(await reader.remaining().map(\.id) == [4, 5])
+    }
+
     @Test func nowSkipsHistory() async throws {
         let history = self.history(texts: 1...2)
         let reader = SubscriptionReader(try #require(self.stream(history, .now)))

@@ -157,7 +157,7 @@ public final class EventHistory: Sendable {
             guard !state.isFinished else { return ([], nil) }
             state.lastEventID += 1
             var entry = Entry(id: state.lastEventID, event: event)
-            let fed = state.feedSubscribers { subscriber in entry.record(subscriber.binaryEncoding) }
+            let fed = state.feedSubscribers(eventID: entry.id) { subscriber in entry.record(subscriber.binaryEncoding) }
             if let fastestQueue = fed.fastestQueue {
                 state.deliveredThrough = entry.id
                 if fastestQueue > self.limits.pauseThreshold { state.areSubscribersBehind = true }
@@ -221,26 +221,26 @@ public final class EventHistory: Sendable {
     public func sendKeepalive() {
         var comment = ByteBuffer()
         comment.writeStaticString(": keepalive\n\n")
-        self.cutOff(self.state.withLockedValue { state in state.feedSubscribers { _ in comment }.subscribers })
+        self.cutOff(self.state.withLockedValue { state in state.feedSubscribers(eventID: nil) { _ in comment }.subscribers })
     }
 
     /// Subscribes from `cursor`: the retained events after it are queued at once, then every new one.
     /// A cursor older than the history first gets an `event: gap` record saying how many were missed.
     public func subscribe(from cursor: EventCursor, binaryEncoding: BinaryEncoding) -> Subscription {
         let (subscription, change) = self.state.withLockedValue { state -> (Subscription, ReadingChange?) in
-            let subscription = EventSubscription(
-                binaryEncoding: binaryEncoding, unsentLimit: self.limits.subscriberUnsentLimit
-            ) { [weak self] subscription, notification in
-                if case .cancelled = notification {
-                    self?.state.withLockedValue { _ = $0.subscribers.removeValue(forKey: ObjectIdentifier(subscription)) }
-                }
-                self?.resumeIfCaughtUp()
-            }
             let after: Int
             switch cursor {
             case .now: after = state.lastEventID
             case .beginning: after = 0
             case .after(let id): after = id
+            }
+            let subscription = EventSubscription(
+                binaryEncoding: binaryEncoding, skipsThrough: after, unsentLimit: self.limits.subscriberUnsentLimit
+            ) { [weak self] subscription, notification in
+                if case .cancelled = notification {
+                    self?.state.withLockedValue { _ = $0.subscribers.removeValue(forKey: ObjectIdentifier(subscription)) }
+                }
+                self?.resumeIfCaughtUp()
             }
             if state.isFinished, after >= state.lastEventID {
                 return (.complete, nil)
@@ -303,15 +303,18 @@ extension EventHistory.State {
         self.isFullOfUndelivered = isOver
     }
 
-    /// Queues each subscriber's record and unsubscribes those it cuts off. Returns them, and the
-    /// shortest queue among the subscribers left (`nil` when none is).
+    /// Queues each subscriber's record, of the event `eventID` or of none, and unsubscribes those
+    /// it cuts off. A subscriber whose cursor is at or past the event skips it, as if it had taken it.
+    /// Returns the subscribers cut off, and the shortest queue among those left (`nil` when none is).
     fileprivate mutating func feedSubscribers(
-        _ record: (EventSubscription) -> ByteBuffer
+        eventID: Int?, _ record: (EventSubscription) -> ByteBuffer
     ) -> (subscribers: [EventSubscription], fastestQueue: Int?) {
         var cutOff: [EventSubscription] = []
         var fastestQueue: Int?
         for (key, subscriber) in self.subscribers {
-            if let queued = subscriber.enqueue(record(subscriber), enforcingLimit: true) {
+            if let eventID, eventID <= subscriber.skipsThrough {
+                fastestQueue = min(fastestQueue ?? subscriber.queuedBytes, subscriber.queuedBytes)
+            } else if let queued = subscriber.enqueue(record(subscriber), enforcingLimit: true) {
                 fastestQueue = min(fastestQueue ?? queued, queued)
             } else {
                 cutOff.append(subscriber)

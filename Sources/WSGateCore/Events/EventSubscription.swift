@@ -11,6 +11,9 @@ import NIOCore
 public final class EventSubscription: Sendable {
     /// How the subscriber wants binary payloads.
     public let binaryEncoding: BinaryEncoding
+    /// The id of the last event the subscriber does not want: its cursor. Events still to come
+    /// can be among them when the cursor is ahead of the history.
+    let skipsThrough: Int
 
     /// What the subscription tells its history.
     enum Notification {
@@ -36,8 +39,12 @@ public final class EventSubscription: Sendable {
     private let state = NIOLockedValueBox(State())
     private let notify: @Sendable (EventSubscription, Notification) -> Void
 
-    init(binaryEncoding: BinaryEncoding, unsentLimit: Int, notify: @escaping @Sendable (EventSubscription, Notification) -> Void) {
+    init(
+        binaryEncoding: BinaryEncoding, skipsThrough: Int, unsentLimit: Int,
+        notify: @escaping @Sendable (EventSubscription, Notification) -> Void
+    ) {
         self.binaryEncoding = binaryEncoding
+        self.skipsThrough = skipsThrough
         self.unsentLimit = unsentLimit
         self.notify = notify
     }
