@@ -43,10 +43,14 @@ import WSGateCore
         #expect(self.encode(.text("a\"b\\c\nd\u{1}é😀")) == #"{"type":"Text","data":"a\"b\\c\nd\u0001é😀"}"#)
         #expect(self.encode(.binary(ByteBuffer(bytes: [0, 10, 100, 255]))) == #"{"type":"Binary","data":[0,10,100,255]}"#)
         #expect(self.encode(.binary(ByteBuffer(bytes: [0, 10, 100, 255])), binary: .base64) == #"{"type":"Binary","data":"AApk/w=="}"#)
+        #expect(self.encode(.binary(ByteBuffer(bytes: [0, 10])), binary: .base64) == #"{"type":"Binary","data":"AAo="}"#)
+        #expect(self.encode(.binary(ByteBuffer(bytes: [0, 10, 100])), binary: .base64) == #"{"type":"Binary","data":"AApk"}"#)
+        #expect(self.encode(.binary(ByteBuffer()), binary: .base64) == #"{"type":"Binary","data":""}"#)
         #expect(self.encode(.ping(ByteBuffer())) == #"{"type":"Ping","data":[]}"#)
         #expect(self.encode(.pong(ByteBuffer(bytes: [1]))) == #"{"type":"Pong","data":[1]}"#)
         #expect(self.encode(.close(nil)) == #"{"type":"Close","data":null}"#)
         #expect(self.encode(.close(CloseFrame(code: 1001, reason: "Going Away"))) == #"{"type":"Close","data":{"code":1001,"reason":"Going Away"}}"#)
+        #expect(self.encode(.text("\u{0}\r\t\u{1F}")) == #"{"type":"Text","data":"\u0000\r\t\u001f"}"#)
     }
 
     @Test func escapesAreFoundAtEveryOffsetOfLongText() throws {

@@ -9,22 +9,36 @@ public enum ConnectionEvent: Sendable, Equatable {
 
     /// Writes the event as the JSON the Tauri plugin's listener receives.
     public func writeJSON(into buffer: inout ByteBuffer, binary: BinaryEncoding) {
+        buffer.write(reserving: self.jsonSize(binary: binary)) { self.writeJSON(into: &$0, binary: binary) }
+    }
+
+    private func jsonSize(binary: BinaryEncoding) -> Int {
         switch self {
-        case .message(let message): message.writeJSON(into: &buffer, binary: binary)
-        case .error(let text): buffer.writeJSONString(text)
+        case .message(let message): message.jsonSize(binary: binary)
+        case .error(let text): ReservedBytesWriter.jsonStringSize(text)
+        }
+    }
+
+    private func writeJSON(into writer: inout ReservedBytesWriter, binary: BinaryEncoding) {
+        switch self {
+        case .message(let message): message.writeJSON(into: &writer, binary: binary)
+        case .error(let text): writer.writeJSONString(text)
         }
     }
 
     /// The event as one Server-Sent Events record: `id: <id>` and `data: <JSON>` lines and a blank line.
     /// The JSON holds no raw line break, so one `data` line always suffices.
     public func serverSentEvent(id: Int, binary: BinaryEncoding) -> ByteBuffer {
+        // id: …\ndata: …\n\n
+        let size = 13 + ReservedBytesWriter.decimalSize(id) + self.jsonSize(binary: binary)
         var buffer = ByteBuffer()
-        buffer.reserveCapacity(64 + self.estimatedJSONSize(binary: binary))
-        buffer.writeStaticString("id: ")
-        buffer.writeDecimal(id)
-        buffer.writeStaticString("\ndata: ")
-        self.writeJSON(into: &buffer, binary: binary)
-        buffer.writeStaticString("\n\n")
+        buffer.write(reserving: size) { writer in
+            writer.write("id: ")
+            writer.writeDecimal(id)
+            writer.write("\ndata: ")
+            self.writeJSON(into: &writer, binary: binary)
+            writer.write("\n\n")
+        }
         return buffer
     }
 
@@ -33,15 +47,6 @@ public enum ConnectionEvent: Sendable, Equatable {
         switch self {
         case .message(let message): message.payloadSize
         case .error(let text): text.utf8.count
-        }
-    }
-
-    private func estimatedJSONSize(binary: BinaryEncoding) -> Int {
-        guard case .message(let message) = self else { return 64 }
-        switch (message, binary) {
-        case (.text, _): return message.payloadSize + 32
-        case (.binary, .integerArray), (.ping, .integerArray), (.pong, .integerArray): return message.payloadSize * 4 + 32
-        default: return message.payloadSize * 4 / 3 + 64
         }
     }
 

@@ -14,7 +14,7 @@ public enum Message: Sendable, Equatable {
     case close(CloseFrame?)
 
     /// The `type` tag of the message in the API's JSON.
-    public var typeName: String {
+    public var typeName: StaticString {
         switch self {
         case .text: "Text"
         case .binary: "Binary"
