@@ -297,7 +297,10 @@ extension EventHistory.State {
         var isOver: Bool {
             self.entries.count > limits.maxEvents || (self.retainedBytes > limits.maxBytes && self.entries.count > 1)
         }
-        while isOver, let oldest = self.entries.first, limits.overflow == .dropOldest || oldest.id <= self.deliveredThrough {
+        // The oldest is looked at by its id alone: a copy of the entry would retain all it holds.
+        while isOver, !self.entries.isEmpty,
+            limits.overflow == .dropOldest || self.entries[self.entries.startIndex].id <= self.deliveredThrough
+        {
             self.retainedBytes -= self.entries.removeFirst().size
         }
         self.isFullOfUndelivered = isOver

@@ -179,7 +179,7 @@ extension Connection: SessionObserver {
         self.state.withLockedValue { state in
             state.statistics.messagesIn += 1
             state.statistics.bytesIn += message.payloadSize
-            state.statistics.lastActiveAt = Date()
+            state.statistics.lastActiveAt = .coarseNow
             if case .close = message { state.isClosing = true }
         }
         self.history.append(.message(message))
@@ -199,7 +199,7 @@ extension Connection: SessionObserver {
         self.state.withLockedValue { state in
             state.statistics.messagesOut += 1
             state.statistics.bytesOut += bytes
-            state.statistics.lastActiveAt = Date()
+            state.statistics.lastActiveAt = .coarseNow
         }
     }
 
