@@ -142,6 +142,31 @@ struct EventHistoryTests {
         #expect(await base64.nextJSON() == ["type": "Ping", "data": "AQI="])
     }
 
+    @Test func eventsAppendedTogetherReachEachSubscriberInItsEncodingFromItsCursor() async throws {
+        let history = EventHistory(limits: HistoryLimits())
+        let arrays = SubscriptionReader(try #require(self.stream(history, .beginning)))
+        let base64 = SubscriptionReader(try #require(self.stream(history, .beginning, .base64)))
+        let pastTheFirstThree = SubscriptionReader(try #require(self.stream(history, .after(3))))
+        let pastTheBatch = SubscriptionReader(try #require(self.stream(history, .after(6))))
+        history.append(contentsOf: [
+            .message(.text("a")), .message(.binary(ByteBuffer(bytes: [1, 2]))), .message(.text("b\"")),
+            .message(.text("c")), .message(.binary(ByteBuffer(bytes: [3]))),
+        ])
+        history.append(contentsOf: [.message(.text("after")), .message(.text("last"))])
+        history.finish()
+        let texts: [JSONValue] = ["a", "b\"", "c", "after", "last"].map { ["type": "Text", "data": .string($0)] }
+        let arrayRecords = await arrays.remaining()
+        #expect(arrayRecords.map(\.id) == Array(1...7))
+        #expect(arrayRecords.map(\.json) == [texts[0], ["type": "Binary", "data": [1, 2]], texts[1], texts[2], ["type": "Binary", "data": [3]], texts[3], texts[4]])
+        let base64Records = await base64.remaining()
+        #expect(base64Records.map(\.id) == Array(1...7))
+        #expect(base64Records.map(\.json) == [texts[0], ["type": "Binary", "data": "AQI="], texts[1], texts[2], ["type": "Binary", "data": "Aw=="], texts[3], texts[4]])
+        #expect(await pastTheFirstThree.remaining().map(\.id) == [4, 5, 6, 7])
+        #expect(await pastTheBatch.remaining().map(\.id) == [7])
+        // A late subscriber gets the same records from the history.
+        #expect(await SubscriptionReader(try #require(self.stream(history, .after(1), .base64))).remaining().map(\.json) == Array(base64Records.dropFirst().map(\.json)))
+    }
+
     @Test func aSubscriberThatFallsBehindIsCutOffWithoutAffectingOthers() async throws {
         let history = EventHistory(limits: HistoryLimits(subscriberUnsentLimit: 10_000))
         let slow = try #require(self.stream(history, .beginning))

@@ -29,17 +29,26 @@ public enum ConnectionEvent: Sendable, Equatable {
     /// The event as one Server-Sent Events record: `id: <id>` and `data: <JSON>` lines and a blank line.
     /// The JSON holds no raw line break, so one `data` line always suffices.
     public func serverSentEvent(id: Int, binary: BinaryEncoding) -> ByteBuffer {
-        // id: …\ndata: …\n\n
-        let size = 13 + ReservedBytesWriter.decimalSize(id) + self.jsonSize(binary: binary)
         var buffer = ByteBuffer()
-        buffer.write(reserving: size) { writer in
-            writer.write("id: ")
-            writer.writeDecimal(id)
-            writer.write("\ndata: ")
-            self.writeJSON(into: &writer, binary: binary)
-            writer.write("\n\n")
+        buffer.write(reserving: self.serverSentEventSize(id: id, binary: binary)) { writer in
+            self.writeServerSentEvent(id: id, binary: binary, into: &writer)
         }
         return buffer
+    }
+
+    /// The bytes of the event's record, ``serverSentEvent(id:binary:)``.
+    func serverSentEventSize(id: Int, binary: BinaryEncoding) -> Int {
+        // id: …\ndata: …\n\n
+        13 + ReservedBytesWriter.decimalSize(id) + self.jsonSize(binary: binary)
+    }
+
+    /// Writes the event's record, ``serverSentEventSize(id:binary:)`` bytes, through `writer`.
+    func writeServerSentEvent(id: Int, binary: BinaryEncoding, into writer: inout ReservedBytesWriter) {
+        writer.write("id: ")
+        writer.writeDecimal(id)
+        writer.write("\ndata: ")
+        self.writeJSON(into: &writer, binary: binary)
+        writer.write("\n\n")
     }
 
     /// The size of the event's payload in bytes.

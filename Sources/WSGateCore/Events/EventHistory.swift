@@ -72,29 +72,56 @@ public struct HistoryLimits: Sendable, Equatable {
 public final class EventHistory: Sendable {
     fileprivate struct Entry {
         var id: Int
-        var event: ConnectionEvent
-        var integerArrayRecord: ByteBuffer?
-        var base64Record: ByteBuffer?
+        var content: Content
 
-        /// The bytes the entry holds: its payload and the records encoded so far.
+        enum Content {
+            /// The record of an event without binary payload, which reads the same in both
+            /// encodings: a slice of the buffer of the events appended with it.
+            case record(ByteBuffer)
+            /// An event with a binary payload, and its records in the encodings needed so far.
+            case binary(ConnectionEvent, integerArray: ByteBuffer?, base64: ByteBuffer?)
+        }
+
+        /// The bytes the entry holds: its record, or its payload and the records encoded so far.
         var size: Int {
-            64 + self.event.payloadSize + (self.integerArrayRecord?.readableBytes ?? 0) + (self.base64Record?.readableBytes ?? 0)
+            switch self.content {
+            case .record(let record): 64 + record.readableBytes
+            case .binary(let event, let integerArray, let base64):
+                64 + event.payloadSize + (integerArray?.readableBytes ?? 0) + (base64?.readableBytes ?? 0)
+            }
         }
 
         /// The record in `encoding`, encoded now if no subscriber needed it before.
-        /// Events without binary payload look the same in both encodings and share one record.
         mutating func record(_ encoding: BinaryEncoding) -> ByteBuffer {
-            if encoding == .base64, self.event.hasBinaryPayload {
-                if let record = self.base64Record { return record }
-                let record = self.event.serverSentEvent(id: self.id, binary: .base64)
-                self.base64Record = record
+            switch (self.content, encoding) {
+            case (.record(let record), _), (.binary(_, let record?, _), .integerArray), (.binary(_, _, let record?), .base64):
+                return record
+            case (.binary(let event, let integerArray, let base64), _):
+                let record = event.serverSentEvent(id: self.id, binary: encoding)
+                self.content = .binary(
+                    event, integerArray: encoding == .integerArray ? record : integerArray, base64: encoding == .base64 ? record : base64
+                )
                 return record
             }
-            if let record = self.integerArrayRecord { return record }
-            let record = self.event.serverSentEvent(id: self.id, binary: .integerArray)
-            self.integerArrayRecord = record
-            return record
         }
+    }
+
+    /// What queueing records for the subscribers did.
+    fileprivate struct Feeding {
+        /// The subscribers it cut off, already unsubscribed.
+        var subscribers: [EventSubscription] = []
+        /// The shortest queue among the subscribers left, `nil` when none is.
+        var fastestQueue: Int?
+    }
+
+    /// The events of one ``append(contentsOf:)``, as the last entries of the history.
+    fileprivate struct AppendedEvents {
+        var firstID: Int
+        var count: Int
+        /// The records of the events without binary payload, back to back.
+        var buffer: ByteBuffer
+        /// Where each event's record lies in `buffer`; `nil` for an event with binary payload.
+        var spans: [Range<Int>?]
     }
 
     fileprivate struct State {
@@ -153,17 +180,22 @@ public final class EventHistory: Sendable {
 
     /// Numbers `event`, retains it and hands it to every subscriber.
     public func append(_ event: ConnectionEvent) {
+        self.append(contentsOf: [event])
+    }
+
+    /// Numbers `events`, retains them and hands them to every subscriber, in order. The records
+    /// of events without binary payload are encoded at once into one buffer, and each subscriber
+    /// gets the run of them as one slice of it.
+    public func append(contentsOf events: [ConnectionEvent]) {
+        guard !events.isEmpty else { return }
         let (cutOff, change): ([EventSubscription], ReadingChange?) = self.state.withLockedValue { state in
             guard !state.isFinished else { return ([], nil) }
-            state.lastEventID += 1
-            var entry = Entry(id: state.lastEventID, event: event)
-            let fed = state.feedSubscribers(eventID: entry.id) { subscriber in entry.record(subscriber.binaryEncoding) }
+            let appended = state.append(events)
+            let fed = state.feedSubscribers(appended)
             if let fastestQueue = fed.fastestQueue {
-                state.deliveredThrough = entry.id
+                state.deliveredThrough = state.lastEventID
                 if fastestQueue > self.limits.pauseThreshold { state.areSubscribersBehind = true }
             }
-            state.entries.append(entry)
-            state.retainedBytes += entry.size
             state.trim(to: self.limits)
             return (fed.subscribers, state.readingChange())
         }
@@ -221,7 +253,7 @@ public final class EventHistory: Sendable {
     public func sendKeepalive() {
         var comment = ByteBuffer()
         comment.writeStaticString(": keepalive\n\n")
-        self.cutOff(self.state.withLockedValue { state in state.feedSubscribers(eventID: nil) { _ in comment }.subscribers })
+        self.cutOff(self.state.withLockedValue { state in state.enqueueForEverySubscriber(comment).subscribers })
     }
 
     /// Subscribes from `cursor`: the retained events after it are queued at once, then every new one.
@@ -248,11 +280,11 @@ public final class EventHistory: Sendable {
             let firstAvailable = state.entries.first?.id ?? state.lastEventID + 1
             if after < firstAvailable - 1 {
                 let gap = Self.gapRecord(missed: firstAvailable - 1 - after, firstAvailable: firstAvailable)
-                _ = subscription.enqueue(gap, enforcingLimit: false)
+                _ = subscription.enqueue(contentsOf: [gap], enforcingLimit: false)
             }
             for index in state.entries.indices where state.entries[index].id > after {
                 let sizeBefore = state.entries[index].size
-                _ = subscription.enqueue(state.entries[index].record(binaryEncoding), enforcingLimit: false)
+                _ = subscription.enqueue(contentsOf: [state.entries[index].record(binaryEncoding)], enforcingLimit: false)
                 state.retainedBytes += state.entries[index].size - sizeBefore
             }
             // The subscriber has every event up to now, from the history or by its cursor.
@@ -306,24 +338,109 @@ extension EventHistory.State {
         self.isFullOfUndelivered = isOver
     }
 
-    /// Queues each subscriber's record, of the event `eventID` or of none, and unsubscribes those
-    /// it cuts off. A subscriber whose cursor is at or past the event skips it, as if it had taken it.
-    /// Returns the subscribers cut off, and the shortest queue among those left (`nil` when none is).
-    fileprivate mutating func feedSubscribers(
-        eventID: Int?, _ record: (EventSubscription) -> ByteBuffer
-    ) -> (subscribers: [EventSubscription], fastestQueue: Int?) {
-        var cutOff: [EventSubscription] = []
-        var fastestQueue: Int?
-        for (key, subscriber) in self.subscribers {
-            if let eventID, eventID <= subscriber.skipsThrough {
-                fastestQueue = min(fastestQueue ?? subscriber.queuedBytes, subscriber.queuedBytes)
-            } else if let queued = subscriber.enqueue(record(subscriber), enforcingLimit: true) {
-                fastestQueue = min(fastestQueue ?? queued, queued)
-            } else {
-                cutOff.append(subscriber)
-                self.subscribers.removeValue(forKey: key)
+    /// Numbers and retains `events`, encoding the records of those without binary payload into
+    /// one buffer.
+    fileprivate mutating func append(_ events: [ConnectionEvent]) -> EventHistory.AppendedEvents {
+        let firstID = self.lastEventID + 1
+        var sizes: [Int?] = []
+        sizes.reserveCapacity(events.count)
+        for (offset, event) in events.enumerated() {
+            sizes.append(event.hasBinaryPayload ? nil : event.serverSentEventSize(id: firstID + offset, binary: .integerArray))
+        }
+        var buffer = ByteBuffer()
+        buffer.write(reserving: sizes.reduce(0) { $0 + ($1 ?? 0) }) { writer in
+            for (offset, (event, size)) in zip(events, sizes).enumerated() where size != nil {
+                event.writeServerSentEvent(id: firstID + offset, binary: .integerArray, into: &writer)
             }
         }
-        return (cutOff, fastestQueue)
+        var spans: [Range<Int>?] = []
+        spans.reserveCapacity(events.count)
+        var start = buffer.readerIndex
+        for (offset, (event, size)) in zip(events, sizes).enumerated() {
+            let content: EventHistory.Entry.Content
+            if let size, let record = buffer.getSlice(at: start, length: size) {
+                content = .record(record)
+                spans.append(start..<start + size)
+                start += size
+            } else {
+                content = .binary(event, integerArray: nil, base64: nil)
+                spans.append(nil)
+            }
+            let entry = EventHistory.Entry(id: firstID + offset, content: content)
+            self.retainedBytes += entry.size
+            self.entries.append(entry)
+        }
+        self.lastEventID += events.count
+        return EventHistory.AppendedEvents(firstID: firstID, count: events.count, buffer: buffer, spans: spans)
+    }
+
+    /// The records of the appended events from the one with id `firstID` on, in `encoding`:
+    /// each run of events without binary payload as one slice.
+    fileprivate mutating func records(
+        of appended: EventHistory.AppendedEvents, from firstID: Int, encoding: BinaryEncoding
+    ) -> [ByteBuffer] {
+        var records: [ByteBuffer] = []
+        var run: Range<Int>?
+        // A cursor can be past the whole batch.
+        for offset in min(max(0, firstID - appended.firstID), appended.count)..<appended.count {
+            if let span = appended.spans[offset] {
+                run = (run?.lowerBound ?? span.lowerBound)..<span.upperBound
+                continue
+            }
+            if let slice = run.flatMap({ appended.buffer.getSlice(at: $0.lowerBound, length: $0.count) }) {
+                records.append(slice)
+            }
+            run = nil
+            let index = self.entries.index(self.entries.endIndex, offsetBy: offset - appended.count)
+            let sizeBefore = self.entries[index].size
+            records.append(self.entries[index].record(encoding))
+            self.retainedBytes += self.entries[index].size - sizeBefore
+        }
+        if let slice = run.flatMap({ appended.buffer.getSlice(at: $0.lowerBound, length: $0.count) }) {
+            records.append(slice)
+        }
+        return records
+    }
+
+    /// Queues the appended events for each subscriber, from its cursor on.
+    fileprivate mutating func feedSubscribers(_ appended: EventHistory.AppendedEvents) -> EventHistory.Feeding {
+        // Most subscribers want every event in one of the two encodings: their records are made once.
+        var integerArrayRecords: [ByteBuffer]?
+        var base64Records: [ByteBuffer]?
+        var feeding = EventHistory.Feeding()
+        for (key, subscriber) in self.subscribers {
+            let records: [ByteBuffer]
+            if subscriber.skipsThrough >= appended.firstID {
+                records = self.records(of: appended, from: subscriber.skipsThrough + 1, encoding: subscriber.binaryEncoding)
+            } else if subscriber.binaryEncoding == .integerArray {
+                records = integerArrayRecords ?? self.records(of: appended, from: appended.firstID, encoding: .integerArray)
+                integerArrayRecords = records
+            } else {
+                records = base64Records ?? self.records(of: appended, from: appended.firstID, encoding: .base64)
+                base64Records = records
+            }
+            self.enqueue(records, for: subscriber, key: key, into: &feeding)
+        }
+        return feeding
+    }
+
+    /// Queues a record, the same for every subscriber.
+    fileprivate mutating func enqueueForEverySubscriber(_ record: ByteBuffer) -> EventHistory.Feeding {
+        var feeding = EventHistory.Feeding()
+        for (key, subscriber) in self.subscribers { self.enqueue([record], for: subscriber, key: key, into: &feeding) }
+        return feeding
+    }
+
+    /// Queues `records` for `subscriber`, or unsubscribes it when that cuts it off. A subscriber
+    /// with no records (its cursor is past them) counts as having taken them.
+    private mutating func enqueue(
+        _ records: [ByteBuffer], for subscriber: EventSubscription, key: ObjectIdentifier, into feeding: inout EventHistory.Feeding
+    ) {
+        if let queued = subscriber.enqueue(contentsOf: records, enforcingLimit: true) {
+            feeding.fastestQueue = min(feeding.fastestQueue ?? queued, queued)
+        } else {
+            feeding.subscribers.append(subscriber)
+            self.subscribers.removeValue(forKey: key)
+        }
     }
 }

@@ -103,18 +103,21 @@ public final class EventSubscription: Sendable {
         self.finish()
     }
 
-    /// Queues a record and returns the bytes now waiting. With `enforcingLimit`, a subscriber
-    /// that already has more than its limit waiting is cut off instead: the record is dropped,
+    /// Queues records and returns the bytes now waiting. With `enforcingLimit`, a subscriber
+    /// that already has more than its limit waiting is cut off instead: the records are dropped,
     /// `nil` returned, and the caller unsubscribes it and, outside its own locks, calls
     /// ``runCutOffAction()``.
-    func enqueue(_ record: ByteBuffer, enforcingLimit: Bool) -> Int? {
+    func enqueue(contentsOf records: [ByteBuffer], enforcingLimit: Bool) -> Int? {
         let (waker, queued): ((@Sendable () -> Void)?, Int?) = self.state.withLockedValue { state in
             guard !state.isFinished else { return (nil, 0) }
             if enforcingLimit, state.queuedBytes > self.unsentLimit {
                 return (state.cutOff(), nil)
             }
-            state.queued.append(record)
-            state.queuedBytes += record.readableBytes
+            guard !records.isEmpty else { return (nil, state.queuedBytes) }
+            for record in records {
+                state.queued.append(record)
+                state.queuedBytes += record.readableBytes
+            }
             defer { state.waker = nil }
             return (state.waker, state.queuedBytes)
         }

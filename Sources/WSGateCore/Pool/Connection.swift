@@ -175,17 +175,18 @@ public final class Connection: Sendable {
 }
 
 extension Connection: SessionObserver {
-    func sessionReceived(_ message: Message) {
+    func sessionReceived(_ messages: [Message]) {
+        let endsWithClose = messages.last.map { if case .close = $0 { true } else { false } } ?? false
         self.state.withLockedValue { state in
-            state.statistics.messagesIn += 1
-            state.statistics.bytesIn += message.payloadSize
+            state.statistics.messagesIn += messages.count
+            state.statistics.bytesIn += messages.reduce(0) { $0 + $1.payloadSize }
             state.statistics.lastActiveAt = .coarseNow
-            if case .close = message { state.isClosing = true }
+            if endsWithClose { state.isClosing = true }
         }
-        self.history.append(.message(message))
+        self.history.append(contentsOf: messages.map(ConnectionEvent.message))
         // The Close is the final event: the streams end with it, not later with TCP, so that
         // a subscriber gets the event and the stream's end in one write.
-        if case .close = message { self.history.finish() }
+        if endsWithClose { self.history.finish() }
     }
 
     func sessionFailed(_ description: String) {

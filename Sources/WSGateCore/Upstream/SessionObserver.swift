@@ -1,8 +1,9 @@
 /// Receives what happens on an upstream WebSocket session. Every call arrives on the channel's
 /// event loop, in the order things happened.
 protocol SessionObserver: AnyObject, Sendable {
-    /// A complete message arrived: Text, Binary, Ping, Pong, or the peer's Close.
-    func sessionReceived(_ message: Message)
+    /// Complete messages arrived, in order: Text, Binary, Ping, Pong, or the peer's Close, which
+    /// is the last. Those read at once come in one call.
+    func sessionReceived(_ messages: [Message])
     /// The session failed; `description` is the error event's text. No message follows.
     func sessionFailed(_ description: String)
     /// Both Close frames are exchanged: `outcome` is final, though TCP has not ended yet.

@@ -36,6 +36,9 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     private var partial: PartialMessage?
     /// Set once a Close or error event was reported: nothing is reported after it.
     private var hasFinalEvent = false
+    /// Messages of the current read not yet handed to the observer: they go in one call, at the
+    /// end of the read or before any other report.
+    private var received: [Message] = []
     private var outcome = CloseOutcome()
     private var closeTimer: Scheduled<Void>?
     /// Cuts the bytes read into frames. It runs here rather than in a decoder handler before
@@ -211,6 +214,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
                 self.fail(error, context: context)
             }
         }
+        self.reportReceived()
         if bytes.readableBytes > 0 {
             // A buffer of its own: appending to the read buffer, which the payloads of the frames
             // handed on share, would copy all of it at every read.
@@ -293,22 +297,22 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
             guard let text = message.payload.validatedUTF8String() else {
                 throw .invalidUTF8
             }
-            self.observer.sessionReceived(.text(text))
+            self.report(.text(text))
         } else {
-            self.observer.sessionReceived(.binary(message.payload))
+            self.report(.binary(message.payload))
         }
     }
 
     private func receiveControl(_ frame: WebSocketFrame, context: ChannelHandlerContext) throws(SessionFailure) {
         switch frame.opcode {
         case .ping:
-            self.observer.sessionReceived(.ping(frame.data))
+            self.report(.ping(frame.data))
             if self.state == .open {
                 let pong = WebSocketFrame(fin: true, opcode: .pong, maskKey: .fresh(), data: frame.data)
                 context.writeAndFlush(self.wrapOutboundOut(pong), promise: nil)
             }
         case .pong:
-            self.observer.sessionReceived(.pong(frame.data))
+            self.report(.pong(frame.data))
         default:
             try self.receiveClose(Self.closeFrame(from: frame.data), context: context)
         }
@@ -338,12 +342,14 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
             context.writeAndFlush(self.wrapOutboundOut(reply), promise: nil)
             self.outcome.sent = frame
             self.outcome.isClean = true
+            self.reportReceived()
             self.observer.sessionCompletedClosingHandshake(self.outcome)
             // RFC 6455 section 7.1.1: the server closes TCP first; the timer covers one that does not.
             self.enterClosing(.closeReceived, context: context)
         case .closeSent:
             self.report(.close(frame))
             self.outcome.isClean = true
+            self.reportReceived()
             self.observer.sessionCompletedClosingHandshake(self.outcome)
             // RFC 6455 section 7.1.1 again: the closing timer, still running, covers a server
             // that keeps TCP open. Closing first would leave the gateway's side in TIME_WAIT.
@@ -353,21 +359,32 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// Reports `message` unless a Close or error event was reported already.
+    /// Reports `message`, with the others of this read, unless a Close or error event was reported already.
     private func report(_ message: Message) {
         guard !self.hasFinalEvent else { return }
         if case .close = message { self.hasFinalEvent = true }
-        self.observer.sessionReceived(message)
+        self.received.append(message)
+    }
+
+    /// Hands the observer the messages reported since the last call.
+    private func reportReceived() {
+        guard !self.received.isEmpty else { return }
+        self.observer.sessionReceived(self.received)
+        self.received.removeAll(keepingCapacity: true)
+    }
+
+    /// Reports the session's failure, after the messages before it.
+    private func reportFailure(_ description: String) {
+        self.reportReceived()
+        self.hasFinalEvent = true
+        self.observer.sessionFailed(description)
     }
 
     // MARK: Failing and ending
 
     private func fail(_ error: Error, context: ChannelHandlerContext) {
         let failure = error as? SessionFailure
-        if !self.hasFinalEvent {
-            self.hasFinalEvent = true
-            self.observer.sessionFailed(failure?.description ?? "IO error: \(error)")
-        }
+        if !self.hasFinalEvent { self.reportFailure(failure?.description ?? "IO error: \(error)") }
         guard let failure, self.state == .open else {
             context.close(promise: nil)
             return
@@ -386,8 +403,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         self.state = state
         self.closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: self.closeTimeout) {
             if self.state == .closeSent, !self.hasFinalEvent {
-                self.hasFinalEvent = true
-                self.observer.sessionFailed(
+                self.reportFailure(
                     "WebSocket protocol error: the server did not answer the Close within \(self.closeTimeout.nanoseconds / 1_000_000) ms"
                 )
             }
@@ -398,8 +414,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         self.closeTimer?.cancel()
         if !self.hasFinalEvent {
-            self.hasFinalEvent = true
-            self.observer.sessionFailed("WebSocket protocol error: Connection reset without closing handshake")
+            self.reportFailure("WebSocket protocol error: Connection reset without closing handshake")
         }
         self.state = .ended
         self.observer.sessionEnded(self.outcome)
