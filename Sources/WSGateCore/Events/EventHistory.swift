@@ -329,10 +329,10 @@ extension EventHistory.State {
         var isOver: Bool {
             self.entries.count > limits.maxEvents || (self.retainedBytes > limits.maxBytes && self.entries.count > 1)
         }
-        // The oldest is looked at by its id alone: a copy of the entry would retain all it holds.
-        while isOver, !self.entries.isEmpty,
-            limits.overflow == .dropOldest || self.entries[self.entries.startIndex].id <= self.deliveredThrough
-        {
+        // Ids are contiguous, so the oldest one's is known without reading the entry, which
+        // would copy it and retain all it holds.
+        var oldestID: Int { self.lastEventID - self.entries.count + 1 }
+        while isOver, !self.entries.isEmpty, limits.overflow == .dropOldest || oldestID <= self.deliveredThrough {
             self.retainedBytes -= self.entries.removeFirst().size
         }
         self.isFullOfUndelivered = isOver
