@@ -14,8 +14,8 @@ func makePool(_ configure: (inout PoolSettings) -> Void = { _ in }) -> Connectio
 
 /// Opens a connection through a new pool to `server` and returns it with the server's end.
 func connect(
-    to server: UpstreamServer, config: ConnectionConfig = ConnectionConfig()
+    to server: UpstreamServer, config: ConnectionConfig = ConnectionConfig(), settings: (inout PoolSettings) -> Void = { _ in }
 ) async throws -> (Connection, UpstreamPeer) {
-    let connection = try await makePool().open(WebSocketURL(server.url()), config: config)
+    let connection = try await makePool(settings).open(WebSocketURL(server.url()), config: config)
     return (connection, try await server.nextPeer())
 }
