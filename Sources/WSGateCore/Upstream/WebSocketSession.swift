@@ -372,7 +372,9 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     private func reportReceived() {
         guard !self.received.isEmpty else { return }
         self.observer.sessionReceived(self.received)
-        self.received.removeAll(keepingCapacity: true)
+        // The room of a usual read is kept for the next; that of a burst is not kept by an
+        // idle connection.
+        self.received.removeAll(keepingCapacity: self.received.count <= 64)
     }
 
     /// Reports the session's failure, after the messages before it.
