@@ -7,11 +7,6 @@ public enum ConnectionEvent: Sendable, Equatable {
     /// A read error or an exceeded limit, reported as a bare JSON string.
     case error(String)
 
-    /// Writes the event as the JSON the Tauri plugin's listener receives.
-    public func writeJSON(into buffer: inout ByteBuffer, binary: BinaryEncoding) {
-        buffer.write(reserving: self.jsonSize(binary: binary)) { self.writeJSON(into: &$0, binary: binary) }
-    }
-
     private func jsonSize(binary: BinaryEncoding) -> Int {
         switch self {
         case .message(let message): message.jsonSize(binary: binary)

@@ -1,18 +1,8 @@
 import Foundation
-import NIOCore
 
-/// Base64 (RFC 4648, standard alphabet, padded) as used in the API's binary payloads.
+/// Base64 (RFC 4648): the standard alphabet of the binary payloads clients send, and the URL-safe
+/// one of connection ids. Events encode their payloads with ``ReservedBytesWriter``.
 public enum Base64 {
-    /// Encodes `bytes` as base64 text.
-    public static func encode(_ bytes: some Collection<UInt8>) -> String {
-        Data(bytes).base64EncodedString()
-    }
-
-    /// Encodes the readable bytes of `buffer` as base64 text, copying them once.
-    public static func encode(_ buffer: ByteBuffer) -> String {
-        buffer.withUnsafeReadableBytes { Data($0) }.base64EncodedString()
-    }
-
     /// Encodes `bytes` in the URL- and filename-safe alphabet (RFC 4648, section 5), unpadded.
     public static func encodeURLSafe(_ bytes: some Collection<UInt8>) -> String {
         var text: [UInt8] = []

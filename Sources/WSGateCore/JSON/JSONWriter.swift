@@ -5,36 +5,36 @@ import NIOCore
 /// call, which made encoding a 64-byte event cost more than reading it; through this writer a
 /// whole event is one `ByteBuffer` write. Whoever reserves the memory computes what will be
 /// written with the `…Size` functions below; debug builds assert that it was exact.
-public struct ReservedBytesWriter {
+struct ReservedBytesWriter {
     private let memory: UnsafeMutableRawBufferPointer
     /// The bytes written so far.
-    public private(set) var count = 0
+    private(set) var count = 0
 
     fileprivate init(_ memory: UnsafeMutableRawBufferPointer) {
         self.memory = memory
     }
 
     /// Writes one byte.
-    public mutating func write(byte: UInt8) {
+    mutating func write(byte: UInt8) {
         assert(self.count < self.memory.count)
         self.memory.storeBytes(of: byte, toByteOffset: self.count, as: UInt8.self)
         self.count += 1
     }
 
     /// Writes the bytes of `string`.
-    public mutating func write(_ string: StaticString) {
+    mutating func write(_ string: StaticString) {
         self.write(UnsafeRawBufferPointer(start: string.utf8Start, count: string.utf8CodeUnitCount))
     }
 
     /// Writes `bytes`.
-    public mutating func write(_ bytes: UnsafeRawBufferPointer) {
+    mutating func write(_ bytes: UnsafeRawBufferPointer) {
         assert(self.count + bytes.count <= self.memory.count)
         UnsafeMutableRawBufferPointer(rebasing: self.memory[self.count...]).copyMemory(from: bytes)
         self.count += bytes.count
     }
 
     /// The bytes ``writeDecimal(_:)`` writes for `value`.
-    public static func decimalSize(_ value: some BinaryInteger) -> Int {
+    static func decimalSize(_ value: some BinaryInteger) -> Int {
         (value < 0 ? 1 : 0) + Self.digitCount(UInt64(value.magnitude))
     }
 
@@ -49,7 +49,7 @@ public struct ReservedBytesWriter {
     }
 
     /// Writes `value` in decimal digits.
-    public mutating func writeDecimal(_ value: some BinaryInteger) {
+    mutating func writeDecimal(_ value: some BinaryInteger) {
         if value < 0 { self.write(byte: UInt8(ascii: "-")) }
         var remaining = UInt64(value.magnitude)
         let digits = Self.digitCount(remaining)
@@ -65,21 +65,21 @@ public struct ReservedBytesWriter {
     }
 
     /// The bytes ``writeJSONString(utf8:)`` writes for `text`.
-    public static func jsonStringSize(utf8 text: UnsafeRawBufferPointer) -> Int {
+    static func jsonStringSize(utf8 text: UnsafeRawBufferPointer) -> Int {
         var size = text.count + 2
         Self.forEachByteToEscape(in: text) { _, byte in size += Self.escape(byte).utf8CodeUnitCount - 1 }
         return size
     }
 
     /// The bytes ``writeJSONString(_:)-(String)`` writes for `text`.
-    public static func jsonStringSize(_ text: String) -> Int {
+    static func jsonStringSize(_ text: String) -> Int {
         var text = text
         return text.withUTF8 { Self.jsonStringSize(utf8: UnsafeRawBufferPointer($0)) }
     }
 
     /// Writes UTF-8 `text` as a quoted JSON string, escaping quotes, backslashes and control
     /// characters. Everything else, including all non-ASCII text, is copied unchanged.
-    public mutating func writeJSONString(utf8 text: UnsafeRawBufferPointer) {
+    mutating func writeJSONString(utf8 text: UnsafeRawBufferPointer) {
         self.write(byte: UInt8(ascii: "\""))
         var runStart = 0
         Self.forEachByteToEscape(in: text) { index, byte in
@@ -120,7 +120,7 @@ public struct ReservedBytesWriter {
     }
 
     /// Writes `text` as a quoted JSON string (see ``writeJSONString(utf8:)``).
-    public mutating func writeJSONString(_ text: String) {
+    mutating func writeJSONString(_ text: String) {
         var text = text
         text.withUTF8 { self.writeJSONString(utf8: UnsafeRawBufferPointer($0)) }
     }
@@ -158,14 +158,14 @@ public struct ReservedBytesWriter {
     ]
 
     /// The bytes ``writeJSONIntegerArray(_:)`` writes for `bytes`.
-    public static func jsonIntegerArraySize(_ bytes: UnsafeRawBufferPointer) -> Int {
+    static func jsonIntegerArraySize(_ bytes: UnsafeRawBufferPointer) -> Int {
         var size = 2 + max(0, bytes.count - 1)
         for byte in bytes { size += byte >= 100 ? 3 : byte >= 10 ? 2 : 1 }
         return size
     }
 
     /// Writes `bytes` as a JSON array of integers, e.g. `[1,2,255]`.
-    public mutating func writeJSONIntegerArray(_ bytes: UnsafeRawBufferPointer) {
+    mutating func writeJSONIntegerArray(_ bytes: UnsafeRawBufferPointer) {
         self.write(byte: UInt8(ascii: "["))
         let zero = UInt8(ascii: "0")
         for (index, byte) in bytes.enumerated() {
@@ -178,10 +178,10 @@ public struct ReservedBytesWriter {
     }
 
     /// The bytes ``writeJSONBase64(_:)`` writes for `count` bytes.
-    public static func jsonBase64Size(count: Int) -> Int { (count + 2) / 3 * 4 + 2 }
+    static func jsonBase64Size(count: Int) -> Int { (count + 2) / 3 * 4 + 2 }
 
     /// Writes `bytes` as a quoted base64 JSON string (RFC 4648, standard alphabet, padded).
-    public mutating func writeJSONBase64(_ bytes: UnsafeRawBufferPointer) {
+    mutating func writeJSONBase64(_ bytes: UnsafeRawBufferPointer) {
         let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
         let symbols = alphabet.utf8Start
         self.write(byte: UInt8(ascii: "\""))
@@ -204,7 +204,7 @@ public struct ReservedBytesWriter {
 extension ByteBuffer {
     /// Reserves `size` bytes and lets `body` write them through a ``ReservedBytesWriter``, as one
     /// write of the buffer.
-    public mutating func write(reserving size: Int, _ body: (inout ReservedBytesWriter) -> Void) {
+    mutating func write(reserving size: Int, _ body: (inout ReservedBytesWriter) -> Void) {
         self.writeWithUnsafeMutableBytes(minimumWritableBytes: max(1, size)) { memory in
             var writer = ReservedBytesWriter(memory)
             body(&writer)

@@ -77,8 +77,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     ///
     /// Frames are coalesced up to `writeBufferSize` between flushes: within this batch, and with
     /// the sends that arrive in the same event-loop tick, since the flush that ends a batch waits
-    /// for the tasks already queued on the loop. With `writeBufferSize` 0 each frame is flushed, and a
-    /// Close always is.
+    /// for the tasks already queued on the loop. With `writeBufferSize` 0 each frame is flushed.
     func send(_ messages: [Message], promise: EventLoopPromise<Void>?) {
         guard let context, self.state == .open else {
             promise?.fail(SendError.connectionClosed(self.outcome.received ?? self.outcome.sent))
@@ -107,8 +106,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
             context.write(self.wrapOutboundOut(frame), promise: written)
             self.observer.sessionSent(bytes: message.payloadSize)
             self.unflushedBytes += size
-            // A Close is the last frame: nothing will join it, so it goes at once.
-            if self.unflushedBytes >= self.config.writeBufferSize || frame.opcode == .connectionClose {
+            if self.unflushedBytes >= self.config.writeBufferSize {
                 self.flush(context: context)
             } else if isLast {
                 self.scheduleFlush(context: context)
