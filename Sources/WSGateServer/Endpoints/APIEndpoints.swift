@@ -14,7 +14,7 @@ struct APIEndpoints: Sendable {
         switch endpoint {
         case .openConnection: ConnectRequest.mediaTypes
         case .send: SendRequest.mediaTypes
-        case .health, .readiness, .listConnections, .connectionInfo, .closeConnection, .events: nil
+        case .health, .readiness, .listConnections, .connectionInfo, .closeConnection, .events, .multiplexedEvents: nil
         }
     }
 
@@ -29,6 +29,7 @@ struct APIEndpoints: Sendable {
         case .closeConnection: .pending(try self.closeConnection(request))
         case .send: .pending(try self.send(request))
         case .events: try self.events(request)
+        case .multiplexedEvents: try self.multiplexedEvents(request)
         }
     }
 

@@ -24,16 +24,9 @@ struct EventStreamRequest {
     /// Reads the request; throws an ``APIError`` for a malformed cursor or encoding.
     init(_ request: APIRequest) throws(APIError) {
         let query = request.query
-        switch query["binary"] {
-        case nil, "array"?: self.binaryEncoding = .integerArray
-        case "base64"?: self.binaryEncoding = .base64
-        case let other?: throw APIError.invalidRequest("?binary must be base64 or array, not \"\(other)\".")
-        }
-        if let lastEventID = request.head.headers.first(name: "Last-Event-ID") ?? query["lastEventId"] {
-            guard let id = Int(lastEventID.trimmingCharacters(in: .whitespaces)), id >= 0 else {
-                throw APIError.invalidRequest("The last event id \"\(lastEventID)\" is not a non-negative integer.")
-            }
-            self.cursor = .after(id)
+        self.binaryEncoding = try Self.binaryEncoding(query)
+        if let lastEventID = Self.lastEventID(request) {
+            self.cursor = .after(try Self.eventID(lastEventID, in: lastEventID))
         } else {
             switch query["from"] {
             case nil: self.cursor = .beginning
@@ -41,5 +34,27 @@ struct EventStreamRequest {
             case let other?: throw APIError.invalidRequest("?from takes only \"now\", not \"\(other)\".")
             }
         }
+    }
+
+    /// `?binary=`: `base64`, or `array` (the default).
+    static func binaryEncoding(_ query: QueryParameters) throws(APIError) -> BinaryEncoding {
+        switch query["binary"] {
+        case nil, "array"?: .integerArray
+        case "base64"?: .base64
+        case let other?: throw APIError.invalidRequest("?binary must be base64 or array, not \"\(other)\".")
+        }
+    }
+
+    /// The cursor the request resumes from: its `Last-Event-ID` header or `?lastEventId=`.
+    static func lastEventID(_ request: APIRequest) -> String? {
+        request.head.headers.first(name: "Last-Event-ID") ?? request.query["lastEventId"]
+    }
+
+    /// `text` (part of the cursor `cursor`) as an event id.
+    static func eventID(_ text: some StringProtocol, in cursor: String) throws(APIError) -> Int {
+        guard let id = Int(text.trimmingCharacters(in: .whitespaces)), id >= 0 else {
+            throw APIError.invalidRequest("The last event id \"\(cursor)\" is not a non-negative integer.")
+        }
+        return id
     }
 }

@@ -30,8 +30,8 @@ enum EndpointResponse {
     case complete(APIResponse)
     /// A response once the future completes; a failure is answered as its ``APIError``.
     case pending(EventLoopFuture<APIResponse>)
-    /// A `text/event-stream` of the subscription's records, until it ends.
-    case eventStream(EventSubscription)
+    /// A `text/event-stream` of the source's records, until it ends.
+    case eventStream(any EventRecordSource)
 }
 
 /// A complete request as an endpoint sees it.

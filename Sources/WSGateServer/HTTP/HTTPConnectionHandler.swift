@@ -29,7 +29,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private var machine: Machine
     private var context: ChannelHandlerContext?
     /// The event stream being written, if the current response is one.
-    private var stream: EventSubscription?
+    private var stream: (any EventRecordSource)?
     /// When the connection's wait for a request head, or for more of a body, times out; `nil`
     /// while it is not waiting.
     private var idleDeadline: NIODeadline?
@@ -275,7 +275,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     // MARK: Event streams
 
-    private func startStream(_ subscription: EventSubscription, for head: HTTPRequestHead, context: ChannelHandlerContext) {
+    private func startStream(_ subscription: any EventRecordSource, for head: HTTPRequestHead, context: ChannelHandlerContext) {
         if head.version == .http1_0 {
             // Without chunked encoding, only the connection's end can end the stream.
             self.machine.closeAfterResponse()

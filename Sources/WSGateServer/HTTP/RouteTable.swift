@@ -18,6 +18,8 @@ enum Endpoint: Sendable, Equatable, CaseIterable {
     case send
     /// `GET /connections/<id>/events`: the plugin's `addListener(cb)`.
     case events
+    /// `GET /events?connections=…`: the events of several connections in one stream.
+    case multiplexedEvents
 }
 
 /// Which endpoint a method and path reach: every route of the API in one table.
@@ -65,6 +67,7 @@ struct RouteTable: Sendable {
         Route(method: .DELETE, pattern: "/connections/{id}", endpoint: .closeConnection),
         Route(method: .POST, pattern: "/connections/{id}/send", endpoint: .send),
         Route(method: .GET, pattern: "/connections/{id}/events", endpoint: .events),
+        Route(method: .GET, pattern: "/events", endpoint: .multiplexedEvents),
     ])
 
     /// Every route, in the order they are tried.

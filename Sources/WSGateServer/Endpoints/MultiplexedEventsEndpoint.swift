@@ -1,0 +1,40 @@
+import WSGateCore
+
+/// `GET /events?connections=<id>,<id>,…`: the events of several connections in one stream, so
+/// that a page with many connections holds one HTTP connection for their events.
+extension APIEndpoints {
+    /// The most connections one stream carries.
+    static let maxStreamMembers = 512
+
+    func multiplexedEvents(_ request: APIRequest) throws -> EndpointResponse {
+        let query = request.query
+        let binaryEncoding = try EventStreamRequest.binaryEncoding(query)
+        let connectionIDs = (query["connections"] ?? "").split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard !connectionIDs.contains(""), !connectionIDs.isEmpty else {
+            throw APIError.invalidRequest("?connections must list connection ids, separated by commas.")
+        }
+        guard connectionIDs.count <= Self.maxStreamMembers else {
+            throw APIError.invalidRequest("One stream carries at most \(Self.maxStreamMembers) connections.")
+        }
+        guard Set(connectionIDs).count == connectionIDs.count else {
+            throw APIError.invalidRequest("?connections lists a connection twice.")
+        }
+        var cursors: [Int] = []
+        if let lastEventID = EventStreamRequest.lastEventID(request) {
+            let entries = lastEventID.split(separator: ",", omittingEmptySubsequences: false)
+            guard entries.count <= connectionIDs.count else {
+                throw APIError.invalidRequest("The last event id \"\(lastEventID)\" has more entries than ?connections.")
+            }
+            for entry in entries { cursors.append(try EventStreamRequest.eventID(entry, in: lastEventID)) }
+        }
+        let members = connectionIDs.enumerated().map { position, id -> MultiplexedSubscription.Member in
+            guard let connection = self.pool.connection(ConnectionID(id)) else { return .unknown(connectionID: id) }
+            let cursor: EventCursor = position < cursors.count ? .after(cursors[position]) : .beginning
+            switch connection.history.subscribe(from: cursor, binaryEncoding: binaryEncoding) {
+            case .complete: return .complete(connectionID: id)
+            case .stream(let subscription): return .subscribed(connectionID: id, subscription)
+            }
+        }
+        return .eventStream(MultiplexedSubscription(members: members, cursors: cursors))
+    }
+}
