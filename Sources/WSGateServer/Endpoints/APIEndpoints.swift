@@ -14,7 +14,9 @@ struct APIEndpoints: Sendable {
         switch endpoint {
         case .openConnection: ConnectRequest.mediaTypes
         case .send: SendRequest.mediaTypes
-        case .health, .readiness, .listConnections, .connectionInfo, .closeConnection, .events, .multiplexedEvents: nil
+        case .health, .readiness, .listConnections, .connectionInfo, .closeConnection, .events, .multiplexedEvents,
+            .consolePage, .clientModule, .clientTypes:
+            nil
         }
     }
 
@@ -30,6 +32,9 @@ struct APIEndpoints: Sendable {
         case .send: .pending(try self.send(request))
         case .events: try self.events(request)
         case .multiplexedEvents: try self.multiplexedEvents(request)
+        case .consolePage: self.webAsset(.consolePage, request)
+        case .clientModule: self.webAsset(.clientModule, request)
+        case .clientTypes: self.webAsset(.clientTypes, request)
         }
     }
 

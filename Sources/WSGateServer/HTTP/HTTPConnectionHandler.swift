@@ -235,7 +235,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// The future completes once it is written.
     @discardableResult
     private func respond(_ response: APIResponse, to head: HTTPRequestHead?, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
-        let responseHead = self.responseHead(response.status, response.headers, to: head, contentLength: response.body?.readableBytes ?? 0)
+        // 1xx, 204 and 304 carry no body and no Content-Length (RFC 9110, 8.6).
+        let contentLength = response.status.mayHaveResponseBody ? response.body?.readableBytes ?? 0 : nil
+        let responseHead = self.responseHead(response.status, response.headers, to: head, contentLength: contentLength)
         context.write(self.wrapOutboundOut(.head(responseHead)), promise: nil)
         if let body = response.body { context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
         return self.endResponse(context: context)

@@ -20,6 +20,12 @@ enum Endpoint: Sendable, Equatable, CaseIterable {
     case events
     /// `GET /events?connections=…`: the events of several connections in one stream.
     case multiplexedEvents
+    /// `GET /`: the console page.
+    case consolePage
+    /// `GET /client.js`: the plugin's API for browsers.
+    case clientModule
+    /// `GET /client.d.ts`: its types.
+    case clientTypes
 }
 
 /// Which endpoint a method and path reach: every route of the API in one table.
@@ -68,6 +74,9 @@ struct RouteTable: Sendable {
         Route(method: .POST, pattern: "/connections/{id}/send", endpoint: .send),
         Route(method: .GET, pattern: "/connections/{id}/events", endpoint: .events),
         Route(method: .GET, pattern: "/events", endpoint: .multiplexedEvents),
+        Route(method: .GET, pattern: "/", endpoint: .consolePage),
+        Route(method: .GET, pattern: "/client.js", endpoint: .clientModule),
+        Route(method: .GET, pattern: "/client.d.ts", endpoint: .clientTypes),
     ])
 
     /// Every route, in the order they are tried.

@@ -9,12 +9,14 @@ struct AccessPolicy: Sendable {
     /// Which origins may call, and their CORS headers.
     let cors: CORSPolicy
 
-    /// Throws the 403 for a request whose `Host` or `Origin` is not allowed.
+    /// Throws the 403 for a request whose `Host` or `Origin` is not allowed. A page the gateway
+    /// served itself (the console) is of the gateway's own origin, which is always allowed.
     func check(_ head: HTTPRequestHead) throws(APIError) {
-        if let authority = head.headers.first(name: "Host"), !self.hosts.allows(authority) {
+        let authority = head.headers.first(name: "Host")
+        if let authority, !self.hosts.allows(authority) {
             throw APIError(.forbidden, "host_forbidden", "Host \"\(authority)\" is not a loopback name or an allowed host.")
         }
-        if let origin = head.headers.first(name: "Origin"), !self.cors.allows(origin) {
+        if let origin = head.headers.first(name: "Origin"), origin != authority.map({ "http://\($0)" }), !self.cors.allows(origin) {
             throw APIError(.forbidden, "origin_forbidden", "Origin \"\(origin)\" is not in allowedOrigins.")
         }
     }
