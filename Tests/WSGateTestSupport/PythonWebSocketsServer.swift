@@ -4,8 +4,7 @@ import Foundation
 /// (`Tests/Python/websockets_echo_server.py`), run as a child process on a free loopback port:
 /// an independent implementation to check the gateway against.
 ///
-/// When `python3` lacks `websockets`, the first server installs it with pip into a virtual
-/// environment under the package's `.build` directory, so the tests set themselves up.
+/// It runs on ``TestPython``, which sets itself up.
 public final class PythonWebSocketsServer: Sendable {
     /// The port the server listens on.
     public let port: Int
@@ -16,8 +15,8 @@ public final class PythonWebSocketsServer: Sendable {
 
     /// Starts the server with the script's `arguments` and waits until it listens.
     public init(arguments: [String] = []) async throws {
-        let python = try await Self.interpreter.value
-        let script = Self.packageRoot.appendingPathComponent("Tests/Python/websockets_echo_server.py").path
+        let python = try await TestPython.interpreter.value
+        let script = TestPython.packageRoot.appendingPathComponent("Tests/Python/websockets_echo_server.py").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python[0])
         process.arguments = python.dropFirst() + [script] + arguments
@@ -41,52 +40,6 @@ public final class PythonWebSocketsServer: Sendable {
 
     deinit {
         self.process.terminate()
-    }
-
-    /// The package's root directory, from this file's place in it.
-    private static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    }
-
-    /// The command that runs a Python 3 which imports `websockets`: `$WSGATE_TEST_PYTHON`,
-    /// `python3`, or a virtual environment made for the tests. Set up once per test process.
-    private static let interpreter = Task<[String], any Error> {
-        if let configured = ProcessInfo.processInfo.environment["WSGATE_TEST_PYTHON"] {
-            return [configured]
-        }
-        let systemPython = ["/usr/bin/env", "python3"]
-        if try await run(systemPython + ["-c", "import websockets"]) == 0 {
-            return systemPython
-        }
-        let environment = packageRoot.appendingPathComponent(".build/python-websockets")
-        let python = [environment.appendingPathComponent("bin/python3").path]
-        if try await run(python + ["-c", "import websockets"]) != 0 {
-            guard try await run(systemPython + ["-m", "venv", environment.path]) == 0,
-                try await run(python + ["-m", "pip", "install", "--quiet", "websockets"]) == 0
-            else {
-                throw TestFailure("Could not install the Python websockets library into \(environment.path) (needs python3-venv and pip).")
-            }
-        }
-        return python
-    }
-
-    /// Runs `command` (an executable and its arguments), its output to stderr, and returns its
-    /// exit status; 127 when the executable does not exist.
-    private static func run(_ command: [String]) async throws -> Int32 {
-        guard let executable = command.first, FileManager.default.isExecutableFile(atPath: executable) else { return 127 }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = Array(command.dropFirst())
-        process.standardOutput = FileHandle.standardError
-        return try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-            }
-        }
     }
 }
 

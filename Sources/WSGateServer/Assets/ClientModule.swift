@@ -191,7 +191,6 @@ export default class WebSocket {
   id;
   #listeners = new Set();
   #joined = false;
-  #disconnecting = false;
 
   constructor(id) {
     this.id = id;
@@ -230,15 +229,18 @@ export default class WebSocket {
     await request("POST", `/connections/${encodeURIComponent(this.id)}/send`, { body, contentType });
   }
 
-  /** Closes with 1000 and waits for the upstream's answer; listeners get its Close. */
+  /**
+   * Sends Close 1000, as the plugin does; listeners then get the upstream's Close. (Unlike
+   * DELETE, which makes the gateway forget the connection, this keeps its final events for a
+   * stream that has yet to read them.)
+   */
   async disconnect() {
-    this.#disconnecting = true;
-    await request("DELETE", `/connections/${encodeURIComponent(this.id)}`);
+    await this.send({ type: "Close", data: { code: 1000, reason: "Disconnected by client" } });
   }
 
   #receive(event) {
     if (event.gone) {
-      if (!this.#disconnecting) this.#deliver("The gateway no longer holds this connection (it restarted, or the connection expired).");
+      this.#deliver("The gateway no longer holds this connection (it restarted, or the connection expired).");
       return;
     }
     if (event.gap) {

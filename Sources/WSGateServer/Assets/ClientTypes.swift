@@ -66,7 +66,7 @@ export default class WebSocket {
   addListener(cb: (arg: Message) => void): () => void;
   /** Sends a message; rejects with a GatewayError. */
   send(message: Message | string | number[] | Uint8Array | ArrayBuffer): Promise<void>;
-  /** Closes with 1000 and waits for the upstream's Close. */
+  /** Sends Close 1000, as the plugin does; listeners then get the upstream's Close. */
   disconnect(): Promise<void>;
 }
 """##

@@ -46,8 +46,8 @@ extension WebAsset {
     <div class="log" aria-live="polite"></div>
     <div class="row">
       <select class="send-kind" aria-label="Message type">
-        <option>Text</option><option value="hex">Binary (hex)</option><option value="base64">Binary (base64)</option>
-        <option>Ping</option><option>Close</option>
+        <option value="Text">Text</option><option value="hex">Binary (hex)</option><option value="base64">Binary (base64)</option>
+        <option value="Ping">Ping</option><option value="Close">Close</option>
       </select>
       <input class="send-data grow" aria-label="Message">
       <input class="close-code" size="5" value="1000" aria-label="Close code" hidden>

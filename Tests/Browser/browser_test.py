@@ -1,0 +1,381 @@
+"""Browser tests of client.js, the console page and the multiplexed stream, in headless Chromium.
+
+Written to the Tauri plugin's API alone (connect, addListener, send, disconnect): a page imports
+client.js from the gateway and drives real upstreams on loopback, served here by the Python
+`websockets` library. The gateway is the built executable; the page reaches it through a TCP
+proxy that can cut every connection, as a network blip would.
+
+    python3 browser_test.py --wsgate PATH/TO/wsgate --artifacts DIR [unittest arguments]
+
+Needs chromium and chromedriver (Debian's `chromium`, `chromium-driver`) and pip's `selenium`
+and `websockets`. Only loopback addresses are used.
+"""
+
+import argparse
+import asyncio
+import http.server
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import unittest
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+from websockets.asyncio.server import serve
+from websockets.http11 import Response
+from websockets.datastructures import Headers
+
+ARGS = None
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class BackgroundLoop:
+    """An asyncio loop on a thread of its own, for the upstream and the proxy."""
+
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
+
+    def run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=30)
+
+
+async def upstream_handler(websocket):
+    """The upstream's paths: /echo, /ping, /burst?n=N, /count?n=N (paced)."""
+    path, _, query = websocket.request.path.partition("?")
+    count = int(query.partition("=")[2] or 0)
+    if path == "/ping":
+        await websocket.ping(b"\x01\x02")
+    elif path == "/burst":
+        for i in range(1, count + 1):
+            await websocket.send(str(i))
+    elif path == "/count":
+        for i in range(1, count + 1):
+            await websocket.send(str(i))
+            if i % 10 == 0:
+                await asyncio.sleep(0.005)
+    async for message in websocket:
+        if message == "close me":
+            await websocket.close(4000, "bye")
+            return
+        await websocket.send(message)
+
+
+def refuse_some(connection, request):
+    """Refuses the handshake on /refuse with 403."""
+    if request.path == "/refuse":
+        return Response(403, "Forbidden", Headers([("Content-Length", "0")]), b"")
+    return None
+
+
+class CuttableProxy:
+    """A TCP proxy to the gateway whose every open connection `cut()` closes at once."""
+
+    def __init__(self, loop, target_port):
+        self.loop = loop
+        self.target_port = target_port
+        self.port = free_port()
+        self.writers = set()
+        loop.run(self.start())
+
+    async def start(self):
+        self.server = await asyncio.start_server(self.accept, "127.0.0.1", self.port)
+
+    async def accept(self, client_reader, client_writer):
+        try:
+            gateway_reader, gateway_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            client_writer.close()
+            return
+        pair = (client_writer, gateway_writer)
+        self.writers.add(pair)
+
+        async def pipe(reader, writer):
+            try:
+                while data := await reader.read(65536):
+                    writer.write(data)
+                    await writer.drain()
+            except (ConnectionError, asyncio.CancelledError):
+                pass
+            finally:
+                writer.close()
+
+        await asyncio.gather(pipe(client_reader, gateway_writer), pipe(gateway_reader, client_writer))
+        self.writers.discard(pair)
+
+    def cut(self):
+        async def cut_all():
+            for client, gateway in list(self.writers):
+                client.transport.abort()
+                gateway.transport.abort()
+        self.loop.run(cut_all())
+
+
+class StaticPages(http.server.ThreadingHTTPServer):
+    """Serves /page.html, a page of another origin that imports client.js from the gateway."""
+
+    def __init__(self, gateway):
+        page = f"""<!doctype html><meta charset="utf-8"><title>other origin</title>
+<script type="module">
+import WebSocket from "{gateway}/client.js";
+window.WSGate = WebSocket;
+</script>""".encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", free_port()), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+class BrowserTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.background = BackgroundLoop()
+        cls.upstream_port = free_port()
+
+        async def start_upstream():
+            return await serve(upstream_handler, "127.0.0.1", cls.upstream_port, process_request=refuse_some)
+
+        cls.upstream = cls.background.run(start_upstream())
+        cls.upstream_url = f"ws://127.0.0.1:{cls.upstream_port}"
+
+        gateway_port = free_port()
+        cls.pages = StaticPages(f"http://127.0.0.1:{gateway_port}")
+        pages_port = cls.pages.server_address[1]
+        cls.config = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
+        cls.config.write(f"security:\n  allowedOrigins: [\"http://localhost:{pages_port}\"]\n")
+        cls.config.close()
+        cls.gateway = subprocess.Popen(
+            [ARGS.wsgate, "--config", cls.config.name, "--listen", f"127.0.0.1:{gateway_port}", "--log-level", "warning"]
+        )
+        cls.gateway_url = f"http://127.0.0.1:{gateway_port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(cls.gateway_url + "/readyz", timeout=1)
+                break
+            except OSError:
+                cls.background.run(asyncio.sleep(0.05))
+        cls.proxy = CuttableProxy(cls.background, gateway_port)
+        cls.page_url = f"http://127.0.0.1:{cls.proxy.port}/"
+        cls.other_origin = {"allowed": f"http://localhost:{pages_port}/page.html", "refused": f"http://127.0.0.1:{pages_port}/page.html"}
+
+        options = webdriver.ChromeOptions()
+        for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000"):
+            options.add_argument(flag)
+        options.binary_location = "/usr/bin/chromium"
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        cls.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        cls.driver.set_script_timeout(60)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.driver.quit()
+        cls.gateway.terminate()
+        cls.gateway.wait(timeout=10)
+        os.unlink(cls.config.name)
+        cls.pages.shutdown()
+
+    def run_js(self, body, **values):
+        """Runs `body` (an async function body with `WebSocket` and `values` in scope) in the page."""
+        script = """
+const done = arguments[arguments.length - 1];
+const values = arguments[0];
+(async () => {
+  const { default: WebSocket } = await import("/client.js");
+  %s
+})().then((result) => done({ result }), (error) => done({ error: String(error), code: error.code, status: error.status }));
+""" % body
+        try:
+            return self.driver.execute_async_script(script, values)
+        except Exception:
+            # What the page logged tells why a script never finished.
+            for entry in self.driver.get_log("browser"):
+                print("browser:", entry["message"], file=sys.stderr)
+            raise
+
+    def setUp(self):
+        if not self.driver.current_url.startswith(self.page_url):
+            self.driver.get(self.page_url)
+
+    def test_text_and_binary_both_ways(self):
+        answer = self.run_js("""
+const ws = await WebSocket.connect(values.url);
+const got = [];
+const all = new Promise((resolve) => ws.addListener((m) => { got.push(m); if (got.length === 5) resolve(); }));
+await ws.send("hello");
+await ws.send([1, 2, 3]);
+await ws.send(new Uint8Array([4, 5]));
+await ws.send(new Uint8Array([6, 7]).buffer);
+await ws.send({ type: "Binary", data: [255] });
+await all;
+await ws.disconnect();
+return got;
+""", url=self.upstream_url + "/echo")
+        self.assertEqual(answer.get("result"), [
+            {"type": "Text", "data": "hello"}, {"type": "Binary", "data": [1, 2, 3]},
+            {"type": "Binary", "data": [4, 5]}, {"type": "Binary", "data": [6, 7]}, {"type": "Binary", "data": [255]},
+        ], answer)
+
+    def test_ping_and_pong(self):
+        answer = self.run_js("""
+const ws = await WebSocket.connect(values.url);
+const got = [];
+const both = new Promise((resolve) => ws.addListener((m) => { got.push(m); if (got.length === 2) resolve(); }));
+await ws.send({ type: "Ping", data: [9, 8] });
+await both;
+await ws.disconnect();
+return got;
+""", url=self.upstream_url + "/ping")
+        self.assertEqual(answer.get("result"), [{"type": "Ping", "data": [1, 2]}, {"type": "Pong", "data": [9, 8]}], answer)
+
+    def test_close_from_each_side(self):
+        answer = self.run_js("""
+const closes = [];
+for (const byUpstream of [false, true]) {
+  const ws = await WebSocket.connect(values.url);
+  const closed = new Promise((resolve) => ws.addListener((m) => { if (m.type === "Close") resolve(m); }));
+  if (byUpstream) await ws.send("close me"); else await ws.disconnect();
+  closes.push(await closed);
+}
+return closes;
+""", url=self.upstream_url + "/echo")
+        self.assertEqual(answer.get("result"), [
+            {"type": "Close", "data": {"code": 1000, "reason": "Disconnected by client"}},
+            {"type": "Close", "data": {"code": 4000, "reason": "bye"}},
+        ], answer)
+
+    def test_refused_handshake_reaches_the_page(self):
+        answer = self.run_js("await WebSocket.connect(values.url); return 'connected';", url=self.upstream_url + "/refuse")
+        self.assertEqual((answer.get("code"), answer.get("status")), ("upstream_handshake_failed", 502), answer)
+        self.assertIn("403", answer["error"])
+
+    def test_fifty_connections_in_one_page_each_echo_their_own(self):
+        answer = self.run_js("""
+const sockets = await Promise.all(Array.from({ length: 50 }, () => WebSocket.connect(values.url)));
+const results = await Promise.all(sockets.map(async (ws, index) => {
+  const got = [];
+  const three = new Promise((resolve) => ws.addListener((m) => { got.push(m.data); if (got.length === 3) resolve([...got]); }));
+  for (let n = 0; n < 3; n++) await ws.send(`socket ${index} message ${n}`);
+  return await three;
+}));
+await Promise.all(sockets.map((ws) => ws.disconnect()));
+return results;
+""", url=self.upstream_url + "/echo")
+        self.assertEqual(answer.get("result"), [[f"socket {i} message {n}" for n in range(3)] for i in range(50)], answer)
+
+    def test_a_burst_before_add_listener_is_delivered_whole(self):
+        answer = self.run_js("""
+const ws = await WebSocket.connect(values.url);
+// The burst has filled the gateway's history (1,024 events) before anyone listens.
+while ((await (await fetch(`/connections/${ws.id}`)).json()).lastEventId < 1024) await new Promise((r) => setTimeout(r, 20));
+const got = [];
+const all = new Promise((resolve) => ws.addListener((m) => { got.push(m.data); if (got.length === 5000) resolve(); }));
+await all;
+await ws.disconnect();
+return got.every((data, index) => data === String(index + 1)) ? got.length : got.slice(0, 5);
+""", url=self.upstream_url + "/burst?n=5000")
+        self.assertEqual(answer.get("result"), 5000, answer)
+
+    def test_a_cut_stream_resumes_with_every_message_exactly_once(self):
+        self.driver.execute_async_script("""
+const done = arguments[arguments.length - 1];
+(async () => {
+  const { default: WebSocket } = await import("/client.js");
+  const ws = await WebSocket.connect(arguments[0]);
+  window.counted = [];
+  ws.addListener((m) => { if (m.type === "Text") window.counted.push(Number(m.data)); });
+})().then(() => done(), (error) => done(String(error)));
+""", self.upstream_url + "/count?n=3000")
+        WebDriverWait(self.driver, 30, poll_frequency=0.02).until(lambda d: d.execute_script("return window.counted.length") >= 300)
+        self.proxy.cut()
+        WebDriverWait(self.driver, 30, poll_frequency=0.05).until(lambda d: d.execute_script("return window.counted.length") >= 3000)
+        counted = self.driver.execute_script("return window.counted")
+        self.assertEqual(counted, list(range(1, 3001)))
+
+    def test_a_page_on_a_disallowed_origin_is_refused_and_an_allowed_one_served(self):
+        self.driver.get(self.other_origin["allowed"])
+        WebDriverWait(self.driver, 10).until(lambda d: d.execute_script("return typeof window.WSGate === 'function'"))
+        answer = self.driver.execute_async_script("""
+const done = arguments[arguments.length - 1];
+(async () => {
+  const ws = await window.WSGate.connect(arguments[0]);
+  const echoed = new Promise((resolve) => ws.addListener(resolve));
+  await ws.send("across origins");
+  const message = await echoed;
+  await ws.disconnect();
+  return message;
+})().then((result) => done({ result }), (error) => done({ error: String(error) }));
+""", self.upstream_url + "/echo")
+        self.assertEqual(answer.get("result"), {"type": "Text", "data": "across origins"}, answer)
+
+        self.driver.get_log("browser")
+        self.driver.get(self.other_origin["refused"])
+        WebDriverWait(self.driver, 10).until(lambda d: any("client.js" in entry["message"] for entry in d.get_log("browser")) or
+                                             d.execute_script("return document.readyState") == "complete" and self.refusal_logged(d))
+        self.assertFalse(self.driver.execute_script("return typeof window.WSGate === 'function'"))
+        self.driver.get(self.page_url)
+
+    def refusal_logged(self, driver):
+        self.logged = getattr(self, "logged", []) + driver.get_log("browser")
+        return any("CORS" in entry["message"] for entry in self.logged)
+
+    def test_the_console_page_driven_by_clicks(self):
+        driver = self.driver
+        driver.get(self.page_url)
+        driver.find_element(By.ID, "url").send_keys(self.upstream_url + "/echo")
+        driver.find_element(By.ID, "config").send_keys('{"headers": {"X-Key": "k"}}')
+        driver.find_element(By.ID, "connect").click()
+        panel = WebDriverWait(driver, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, ".connection"))
+        log = panel.find_element(By.CSS_SELECTOR, ".log")
+
+        def send(kind, text):
+            panel.find_element(By.CSS_SELECTOR, f".send-kind option[value='{kind}']").click()
+            field = panel.find_element(By.CSS_SELECTOR, ".send-data")
+            field.clear()
+            field.send_keys(text)
+            panel.find_element(By.CSS_SELECTOR, ".send").click()
+
+        def logged(text):
+            WebDriverWait(driver, 10).until(lambda d: text in log.text, f"{text!r} not in the log: {log.text}")
+
+        send("Text", "hello console")
+        logged("Text: hello console")
+        send("hex", "01 02 ff")
+        logged("Binary (3 B): hex 01 02 ff")
+        send("Ping", "hi")
+        logged("Pong: hex 68 69")
+        connection_id = panel.get_attribute("data-id")
+        WebDriverWait(driver, 10).until(lambda d: connection_id in d.find_element(By.ID, "connections").text)
+        os.makedirs(ARGS.artifacts, exist_ok=True)
+        driver.save_screenshot(os.path.join(ARGS.artifacts, "console.png"))
+        panel.find_element(By.CSS_SELECTOR, ".disconnect").click()
+        logged("Close 1000 Disconnected by client")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--wsgate", required=True)
+    parser.add_argument("--artifacts", required=True)
+    ARGS, rest = parser.parse_known_args()
+    unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
