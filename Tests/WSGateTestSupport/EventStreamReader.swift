@@ -4,8 +4,10 @@ import WSGateCore
 
 /// One record of a Server-Sent Events stream.
 public struct SSERecord: Sendable, Equatable {
-    /// The `id` field.
-    public var id: Int?
+    /// The `id` field as sent: a number, or a multiplexed stream's list of numbers.
+    public var idField: String?
+    /// The `id` field as a number.
+    public var id: Int? { self.idField.flatMap { Int($0) } }
     /// The `event` field (nil for unnamed events).
     public var event: String?
     /// The `data` field.
@@ -17,7 +19,7 @@ public struct SSERecord: Sendable, Equatable {
 
     /// Creates a record with the given fields.
     public init(id: Int? = nil, event: String? = nil, data: String? = nil, comment: String? = nil, retry: Int? = nil) {
-        self.id = id
+        self.idField = id.map(String.init)
         self.event = event
         self.data = data
         self.comment = comment
@@ -72,7 +74,7 @@ public struct SSEParser: Sendable {
             let parts = line.split(separator: ":", maxSplits: 1)
             let value = parts.count > 1 ? String(parts[1].dropFirst(parts[1].hasPrefix(" ") ? 1 : 0)) : ""
             switch parts.first {
-            case "id": record.id = Int(value)
+            case "id": record.idField = value
             case "event": record.event = value
             case "data": record.data = value
             case "retry": record.retry = Int(value)

@@ -1,15 +1,15 @@
 import NIOCore
 import WSGateCore
 
-/// Reads a core ``EventSubscription`` as Server-Sent Events records, for tests below the HTTP layer.
+/// Reads a core ``EventRecordSource`` as Server-Sent Events records, for tests below the HTTP layer.
 public final class SubscriptionReader: @unchecked Sendable {
     // Used by one test task at a time.
-    private let subscription: EventSubscription
+    private let subscription: any EventRecordSource
     private var parser = SSEParser()
     private var ready: [SSERecord] = []
 
     /// Reads `subscription`.
-    public init(_ subscription: EventSubscription) {
+    public init(_ subscription: any EventRecordSource) {
         self.subscription = subscription
     }
 

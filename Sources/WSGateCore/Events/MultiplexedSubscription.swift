@@ -30,9 +30,19 @@ public final class MultiplexedSubscription: EventRecordSource {
         var pendingRecords: [ByteBuffer]
     }
 
+    /// The writer's wake-up. Members call it, outside every other lock of this type, so that a
+    /// member woken while holding its history's lock cannot deadlock with a poll.
+    private struct Wakeup {
+        /// The writer's waker, while it waits.
+        var waker: (@Sendable () -> Void)?
+        /// Whether a member woke during the poll under way.
+        var memberWoke = false
+    }
+
     /// The members' connection ids, in member order.
     private let connectionIDs: [String]
     private let state: NIOLockedValueBox<State>
+    private let wakeup = NIOLockedValueBox(Wakeup())
 
     /// A stream of `members`, resuming after `cursors` (in member order; missing entries are 0).
     public init(members: [Member], cursors: [Int]) {
@@ -67,30 +77,50 @@ public final class MultiplexedSubscription: EventRecordSource {
     }
 
     /// Takes what the members have queued, rewritten, as one buffer. The stream ends once every
-    /// member's has.
+    /// member's has. `wake` is called once, whichever members get records first.
     public func take(orWake wake: @escaping @Sendable () -> Void) -> EventSubscription.Batch {
-        self.state.withLockedValue { state in
-            var output = ByteBuffer()
-            for record in state.pendingRecords { output.writeImmutableBuffer(record) }
-            state.pendingRecords = []
-            var isLive = false
-            for position in state.subscriptions.indices {
-                guard let subscription = state.subscriptions[position] else { continue }
-                switch subscription.take(orWake: wake) {
-                case .records(let runs):
-                    isLive = true
-                    for run in runs {
-                        self.rewrite(run, of: position, cursors: &state.cursors, into: &output)
+        let memberWake: @Sendable () -> Void = { [weak self] in self?.memberWoke() }
+        while true {
+            self.wakeup.withLockedValue { $0 = Wakeup() }
+            let batch = self.state.withLockedValue { state -> EventSubscription.Batch in
+                var output = ByteBuffer()
+                for record in state.pendingRecords { output.writeImmutableBuffer(record) }
+                state.pendingRecords = []
+                var isLive = false
+                for position in state.subscriptions.indices {
+                    guard let subscription = state.subscriptions[position] else { continue }
+                    switch subscription.take(orWake: memberWake) {
+                    case .records(let runs):
+                        isLive = true
+                        for run in runs { self.rewrite(run, of: position, cursors: &state.cursors, into: &output) }
+                    case .pending:
+                        isLive = true
+                    case .ended:
+                        state.subscriptions[position] = nil
                     }
-                case .pending:
-                    isLive = true
-                case .ended:
-                    state.subscriptions[position] = nil
                 }
+                if output.readableBytes > 0 { return .records([output]) }
+                return isLive ? .pending : .ended
             }
-            if output.readableBytes > 0 { return .records([output]) }
-            return isLive ? .pending : .ended
+            guard case .pending = batch else { return batch }
+            // A member that got records while the others were polled: poll again rather than wait.
+            let isWaiting = self.wakeup.withLockedValue { wakeup in
+                if wakeup.memberWoke { return false }
+                wakeup.waker = wake
+                return true
+            }
+            if isWaiting { return .pending }
         }
+    }
+
+    /// A member has records or has ended: wakes the writer, or notes it for the poll under way.
+    private func memberWoke() {
+        let waker = self.wakeup.withLockedValue { wakeup in
+            defer { wakeup.waker = nil }
+            wakeup.memberWoke = wakeup.waker == nil
+            return wakeup.waker
+        }
+        waker?()
     }
 
     /// Forwards `action` to every member: one member cut off ends the whole stream.
