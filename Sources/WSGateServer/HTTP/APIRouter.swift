@@ -26,18 +26,21 @@ struct APIRouter: Sendable {
 
     /// Where the request with `head` goes, or the error that refuses it: 403 for the access
     /// policy, 404 for an unknown path, 405 for a method the path does not take, 415 for a body
-    /// the endpoint cannot read.
+    /// the endpoint cannot read. A preflight is answered for any origin: the request it
+    /// announces is checked itself, and refused with a 403 the page can read.
     func route(_ head: HTTPRequestHead) -> Result<Target, APIError> {
         Result { () throws(APIError) in
-            try self.policy.check(head)
+            try self.policy.checkHost(head)
             let path = head.uri.prefix { $0 != "?" }
             switch self.routes.match(head.method, path: path) {
             case .notFound:
                 throw .noSuchEndpoint
             case .methodNotAllowed(let allowed):
-                guard AccessPolicy.isPreflight(head) else { throw .methodNotAllowed(head.method, allowed: allowed) }
-                return .preflight(allowed: allowed)
+                if AccessPolicy.isPreflight(head) { return .preflight(allowed: allowed) }
+                try self.policy.checkOrigin(head)
+                throw .methodNotAllowed(head.method, allowed: allowed)
             case .endpoint(let endpoint, let id):
+                if !endpoint.isPublicFile { try self.policy.checkOrigin(head) }
                 if let accepted = APIEndpoints.acceptedMediaTypes(endpoint) {
                     let contentType = head.headers.first(name: "Content-Type")
                     guard let mediaType = APIRequest.mediaType(of: contentType), accepted.contains(mediaType) else {

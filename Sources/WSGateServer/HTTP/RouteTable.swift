@@ -26,6 +26,14 @@ enum Endpoint: Sendable, Equatable, CaseIterable {
     case clientModule
     /// `GET /client.d.ts`: its types.
     case clientTypes
+
+    /// Whether the endpoint serves a file for pages of any origin: code and a page, no data.
+    var isPublicFile: Bool {
+        switch self {
+        case .consolePage, .clientModule, .clientTypes: true
+        default: false
+        }
+    }
 }
 
 /// Which endpoint a method and path reach: every route of the API in one table.

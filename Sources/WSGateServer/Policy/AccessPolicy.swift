@@ -9,15 +9,19 @@ struct AccessPolicy: Sendable {
     /// Which origins may call, and their CORS headers.
     let cors: CORSPolicy
 
-    /// Throws the 403 for a request whose `Host` or `Origin` is not allowed. A page the gateway
-    /// served itself (the console) is of the gateway's own origin, which is always allowed.
-    func check(_ head: HTTPRequestHead) throws(APIError) {
-        let authority = head.headers.first(name: "Host")
-        if let authority, !self.hosts.allows(authority) {
+    /// Throws the 403 for a request whose `Host` is not allowed.
+    func checkHost(_ head: HTTPRequestHead) throws(APIError) {
+        if let authority = head.headers.first(name: "Host"), !self.hosts.allows(authority) {
             throw APIError(.forbidden, "host_forbidden", "Host \"\(authority)\" is not a loopback name or an allowed host.")
         }
-        if let origin = head.headers.first(name: "Origin"), origin != authority.map({ "http://\($0)" }), !self.cors.allows(origin) {
-            throw APIError(.forbidden, "origin_forbidden", "Origin \"\(origin)\" is not in allowedOrigins.")
+    }
+
+    /// Throws the 403 for a browser's request from an origin that is not allowed. A page the
+    /// gateway served itself (the console) is of the gateway's own origin, always allowed.
+    func checkOrigin(_ head: HTTPRequestHead) throws(APIError) {
+        let ownOrigin = head.headers.first(name: "Host").map { "http://\($0)" }
+        if let origin = head.headers.first(name: "Origin"), origin != ownOrigin, !self.cors.allows(origin) {
+            throw APIError(.forbidden, "origin_forbidden", "Origin \"\(origin)\" is not in security.allowedOrigins.")
         }
     }
 
@@ -26,9 +30,11 @@ struct AccessPolicy: Sendable {
         head.method == .OPTIONS && head.headers.contains(name: "Origin") && head.headers.contains(name: "Access-Control-Request-Method")
     }
 
-    /// Adds the CORS headers to a response to `request` when it comes from an allowed origin.
+    /// Adds the CORS headers that let the page of the request's origin read the response. An
+    /// origin that is not allowed only ever gets public files and the 403 that says why it is
+    /// refused: the check above guards the API, and a page that can read its refusal can show it.
     func addCORSHeaders(for request: HTTPRequestHead?, to headers: inout HTTPHeaders) {
-        guard let origin = request?.headers.first(name: "Origin"), self.cors.allows(origin) else { return }
+        guard let origin = request?.headers.first(name: "Origin") else { return }
         self.cors.permit(origin, toRead: &headers)
     }
 }
