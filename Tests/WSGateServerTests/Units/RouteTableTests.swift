@@ -15,6 +15,10 @@ struct RouteTableTests {
         (.DELETE, "/connections/abc", .endpoint(.closeConnection, connectionID: "abc")),
         (.POST, "/connections/abc/send", .endpoint(.send, connectionID: "abc")),
         (.GET, "/connections/abc/events", .endpoint(.events, connectionID: "abc")),
+        (.GET, "/events", .endpoint(.multiplexedEvents, connectionID: nil)),
+        (.GET, "/", .endpoint(.consolePage, connectionID: nil)),
+        (.GET, "/client.js", .endpoint(.clientModule, connectionID: nil)),
+        (.GET, "/client.d.ts", .endpoint(.clientTypes, connectionID: nil)),
     ])
     func eachRouteReachesItsEndpoint(method: HTTPMethod, path: String, match: RouteTable.Match) {
         #expect(self.table.match(method, path: path[...]) == match)
@@ -31,12 +35,13 @@ struct RouteTableTests {
         (.GET, "/connections/abc/send", [.POST]),
         (.DELETE, "/connections/abc/events", [.GET]),
         (.HEAD, "/readyz", [.GET]),
+        (.POST, "/", [.GET]),
     ])
     func aKnownPathWithAnotherMethodIs405WithItsMethods(method: HTTPMethod, path: String, allowed: [HTTPMethod]) {
         #expect(self.table.match(method, path: path[...]) == .methodNotAllowed(allowed: allowed))
     }
 
-    @Test(arguments: ["/", "", "/connections/", "/connections//send", "/connections/abc/other", "/healthz/x", "/nothing", "/connections/a/b/c"])
+    @Test(arguments: ["//", "", "/connections/", "/connections//send", "/connections/abc/other", "/healthz/x", "/nothing", "/connections/a/b/c", "/client.js/x", "/events/abc"])
     func anUnknownPathIs404(path: String) {
         #expect(self.table.match(.GET, path: path[...]) == .notFound)
     }
