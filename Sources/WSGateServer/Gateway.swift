@@ -26,7 +26,8 @@ public struct Gateway: Sendable {
             routes: .api,
             policy: AccessPolicy(
                 hosts: HostPolicy(allowedHosts: self.configuration.allowedHosts),
-                cors: CORSPolicy(allowedOrigins: self.configuration.allowedOrigins)
+                cors: CORSPolicy(allowedOrigins: self.configuration.allowedOrigins),
+                token: BearerTokenPolicy(token: self.configuration.token)
             ),
             endpoints: APIEndpoints(pool: self.pool, connectionDefaults: self.configuration.connectionDefaults)
         )

@@ -8,6 +8,7 @@ enum ConfigurationLoader {
         var configuration = try await GatewayConfiguration.load(file: file, environment: ProcessInfo.processInfo.environment)
         if let listen { try configuration.setListenAddress(listen) }
         if let logLevel { try configuration.setLogLevel(logLevel) }
+        try configuration.validate()
         return configuration
     }
 }

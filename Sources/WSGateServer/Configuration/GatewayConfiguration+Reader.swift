@@ -1,3 +1,4 @@
+import Foundation
 import Configuration
 import SystemPackage
 import Logging
@@ -15,12 +16,14 @@ extension GatewayConfiguration {
         if let file {
             providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(file)))
         }
-        return try GatewayConfiguration(reader: ConfigReader(providers: providers))
+        return try GatewayConfiguration(reader: ConfigReader(providers: providers), credentialsDirectory: environment["CREDENTIALS_DIRECTORY"])
     }
 
     /// Reads the configuration from `reader` (a YAML file, `WSGATE_…` environment variables),
     /// starting from the embedded defaults. A present but malformed value is an error, never ignored.
-    public init(reader: ConfigReader) throws {
+    /// The token is `security.token`, else the file `security.tokenFile`, else the systemd
+    /// credential `wsgate-token` in `credentialsDirectory` (`$CREDENTIALS_DIRECTORY`) if it exists.
+    public init(reader: ConfigReader, credentialsDirectory: String? = nil) throws {
         self.init()
         let values = ScalarReader(reader: reader)
         if let listen = values.string("listen") { try self.setListenAddress(listen) }
@@ -48,6 +51,8 @@ extension GatewayConfiguration {
         }
         self.allowedHosts = reader.stringArray(forKey: "security.allowedHosts") ?? self.allowedHosts
         self.allowedOrigins = reader.stringArray(forKey: "security.allowedOrigins") ?? self.allowedOrigins
+        self.token = try values.token(credentialsDirectory: credentialsDirectory)
+        self.allowsRemoteWithoutToken = try values.bool("security.allowRemoteWithoutToken") ?? self.allowsRemoteWithoutToken
         self.connectionDefaults = try ConnectionConfig().applying(json: values.connectionConfig())
     }
 }
@@ -66,6 +71,35 @@ private struct ScalarReader {
             throw InvalidInputError("\(key) must be an integer from \(range.lowerBound) to \(range.upperBound), not \"\(text)\".")
         }
         return value
+    }
+
+    func bool(_ key: String) throws -> Bool? {
+        guard let text = self.string(key) else { return nil }
+        guard let value = Bool(text) else { throw InvalidInputError("\(key) must be true or false, not \"\(text)\".") }
+        return value
+    }
+
+    /// The bearer token: `security.token`, the file `security.tokenFile`, or the credential.
+    func token(credentialsDirectory: String?) throws -> String? {
+        if let token = self.string("security.token") {
+            return try Self.validToken(token, from: "security.token")
+        }
+        let file = self.string("security.tokenFile") ?? credentialsDirectory.map { "\($0)/wsgate-token" }
+        guard let file else { return nil }
+        guard let contents = FileManager.default.contents(atPath: file) else {
+            if self.string("security.tokenFile") == nil { return nil }  // no credential was passed
+            throw InvalidInputError("The token file \(file) cannot be read.")
+        }
+        return try Self.validToken(String(decoding: contents, as: UTF8.self), from: file)
+    }
+
+    /// `text` without surrounding white space, which must leave a token of visible ASCII.
+    private static func validToken(_ text: String, from source: String) throws -> String {
+        let token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty, token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw InvalidInputError("The token in \(source) must be visible ASCII characters without spaces (wsgate token prints one).")
+        }
+        return token
     }
 
     /// The `connection` section as the JSON object that `POST /connections` would carry.

@@ -21,6 +21,10 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var allowedHosts: [String] = []
     /// Web origins allowed to use the API (`*` for any).
     public var allowedOrigins: [String] = []
+    /// The bearer token API requests need; `nil` for none.
+    public var token: String?
+    /// Whether listening on a non-loopback address without a token is allowed.
+    public var allowsRemoteWithoutToken = false
     /// The connection config every `POST /connections` starts from.
     public var connectionDefaults = ConnectionConfig()
 
@@ -37,6 +41,17 @@ public struct GatewayConfiguration: Sendable, Equatable {
         guard !host.isEmpty else { throw InvalidInputError("The listen address \"\(text)\" has no host.") }
         self.host = String(host)
         self.port = port
+    }
+
+    /// Throws for a configuration that must not run: listening beyond loopback without a token,
+    /// unless `allowsRemoteWithoutToken` says so.
+    public func validate() throws(InvalidInputError) {
+        if self.token == nil, !self.allowsRemoteWithoutToken, !HostPolicy.isLoopback(self.host.lowercased()) {
+            throw InvalidInputError(
+                "Listening on \(self.host) makes the gateway reachable from the network, and no token is set. "
+                    + "Set security.token or security.tokenFile, or security.allowRemoteWithoutToken: true to accept the risk."
+            )
+        }
     }
 
     /// Sets `logLevel` from its name: trace, debug, info, notice, warning, error or critical.

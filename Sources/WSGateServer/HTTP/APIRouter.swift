@@ -24,8 +24,8 @@ struct APIRouter: Sendable {
     /// What answers.
     let endpoints: APIEndpoints
 
-    /// Where the request with `head` goes, or the error that refuses it: 403 for the access
-    /// policy, 404 for an unknown path, 405 for a method the path does not take, 415 for a body
+    /// Where the request with `head` goes, or the error that refuses it: 403 or 401 for the
+    /// access policy, 404 for an unknown path, 405 for a method the path does not take, 415 for a body
     /// the endpoint cannot read. A preflight is answered for any origin: the request it
     /// announces is checked itself, and refused with a 403 the page can read.
     func route(_ head: HTTPRequestHead) -> Result<Target, APIError> {
@@ -41,6 +41,7 @@ struct APIRouter: Sendable {
                 throw .methodNotAllowed(head.method, allowed: allowed)
             case .endpoint(let endpoint, let id):
                 if !endpoint.isPublicFile { try self.policy.checkOrigin(head) }
+                if endpoint.requiresToken { try self.policy.token.check(head, query: QueryParameters(target: head.uri[...])) }
                 if let accepted = APIEndpoints.acceptedMediaTypes(endpoint) {
                     let contentType = head.headers.first(name: "Content-Type")
                     guard let mediaType = APIRequest.mediaType(of: contentType), accepted.contains(mediaType) else {

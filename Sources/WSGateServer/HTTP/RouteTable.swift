@@ -34,6 +34,11 @@ enum Endpoint: Sendable, Equatable, CaseIterable {
         default: false
         }
     }
+
+    /// Whether a configured bearer token is needed: for all but health checks and public files.
+    var requiresToken: Bool {
+        !self.isPublicFile && self != .health && self != .readiness
+    }
 }
 
 /// Which endpoint a method and path reach: every route of the API in one table.

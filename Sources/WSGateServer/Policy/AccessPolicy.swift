@@ -1,13 +1,15 @@
 import NIOHTTP1
 
-/// The one place that decides who may use the API: a request must name an allowed `Host`, and
-/// a browser's request an allowed `Origin`. Each response to an allowed origin carries the CORS
-/// headers that let the page read it.
+/// The one place that decides who may use the API: a request must name an allowed `Host`, a
+/// browser's request an allowed `Origin`, and, when one is configured, carry the bearer token.
+/// Each response to a browser carries the CORS headers that let the page read it.
 struct AccessPolicy: Sendable {
     /// Which `Host` values are answered.
     let hosts: HostPolicy
     /// Which origins may call, and their CORS headers.
     let cors: CORSPolicy
+    /// The bearer token requests need, if one is set.
+    var token = BearerTokenPolicy(token: nil)
 
     /// Throws the 403 for a request whose `Host` is not allowed.
     func checkHost(_ head: HTTPRequestHead) throws(APIError) {
