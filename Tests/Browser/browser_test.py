@@ -149,6 +149,8 @@ window.WSGate = WebSocket;
 
 
 class BrowserTests(unittest.TestCase):
+    token = "browser-test-token"
+
     @classmethod
     def setUpClass(cls):
         cls.background = BackgroundLoop()
@@ -170,12 +172,19 @@ class BrowserTests(unittest.TestCase):
             [ARGS.wsgate, "--config", cls.config.name, "--listen", f"127.0.0.1:{gateway_port}", "--log-level", "warning"]
         )
         cls.gateway_url = f"http://127.0.0.1:{gateway_port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(cls.gateway_url + "/readyz", timeout=1)
-                break
-            except OSError:
-                cls.background.run(asyncio.sleep(0.05))
+        token_port = free_port()
+        cls.token_gateway = subprocess.Popen(
+            [ARGS.wsgate, "--listen", f"127.0.0.1:{token_port}", "--log-level", "warning"],
+            env={**os.environ, "WSGATE_SECURITY_TOKEN": cls.token},
+        )
+        cls.token_gateway_url = f"http://127.0.0.1:{token_port}"
+        for url in (cls.gateway_url, cls.token_gateway_url):
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(url + "/readyz", timeout=1)
+                    break
+                except OSError:
+                    cls.background.run(asyncio.sleep(0.05))
         cls.proxy = CuttableProxy(cls.background, gateway_port)
         cls.page_url = f"http://127.0.0.1:{cls.proxy.port}/"
         cls.other_origin = {"allowed": f"http://localhost:{pages_port}/page.html", "refused": f"http://127.0.0.1:{pages_port}/page.html"}
@@ -191,8 +200,9 @@ class BrowserTests(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.driver.quit()
-        cls.gateway.terminate()
-        cls.gateway.wait(timeout=10)
+        for gateway in (cls.gateway, cls.token_gateway):
+            gateway.terminate()
+            gateway.wait(timeout=10)
         os.unlink(cls.config.name)
         cls.pages.shutdown()
 
@@ -347,6 +357,34 @@ window.WSGate.connect(arguments[0]).then(() => done({ result: "connected" }), (e
     def logged_refusal(self, driver):
         self.logged = getattr(self, "logged", []) + driver.get_log("browser")
         return any("is not in security.allowedOrigins" in entry["message"] for entry in self.logged)
+
+    def test_a_gateway_with_a_token_refuses_without_it_and_serves_with_it(self):
+        self.driver.get(self.token_gateway_url + "/")
+        answer = self.run_js("""
+const { configure } = await import("/client.js");
+const refused = await WebSocket.connect(values.url).then(() => null, (error) => ({ code: error.code, status: error.status }));
+configure({ token: values.token });
+const ws = await WebSocket.connect(values.url);
+const echoed = new Promise((resolve) => ws.addListener(resolve));
+await ws.send("with a token");
+const message = await echoed;
+await ws.disconnect();
+configure({ token: null });
+return { refused, message };
+""", url=self.upstream_url + "/echo", token=self.token)
+        self.assertEqual(answer.get("result"), {
+            "refused": {"code": "unauthorized", "status": 401}, "message": {"type": "Text", "data": "with a token"},
+        }, answer)
+        # The console asks for the token and uses it.
+        self.driver.get(self.token_gateway_url + "/")
+        self.driver.find_element(By.ID, "token").send_keys(self.token)
+        self.driver.find_element(By.ID, "url").send_keys(self.upstream_url + "/echo")
+        self.driver.find_element(By.ID, "connect").click()
+        panel = WebDriverWait(self.driver, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, ".connection"))
+        panel.find_element(By.CSS_SELECTOR, ".send-data").send_keys("console with a token")
+        panel.find_element(By.CSS_SELECTOR, ".send").click()
+        WebDriverWait(self.driver, 10).until(lambda d: "Text: console with a token" in panel.find_element(By.CSS_SELECTOR, ".log").text)
+        self.driver.get(self.page_url)
 
     def test_the_console_page_driven_by_clicks(self):
         driver = self.driver

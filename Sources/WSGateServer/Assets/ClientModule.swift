@@ -14,7 +14,7 @@ extension WebAsset {
 /** Where the gateway is, and how to authenticate; change them with `configure`. */
 const settings = { gateway: new URL(import.meta.url).origin, token: undefined };
 
-/** Sets the gateway's URL (default: where this module was loaded from) and its bearer token. */
+/** Sets the gateway's URL (default: where this module was loaded from) and its bearer token (`null` for none). */
 export function configure({ gateway, token } = {}) {
   if (gateway !== undefined) settings.gateway = String(gateway).replace(/\/+$/, "");
   if (token !== undefined) settings.token = token;

@@ -44,7 +44,7 @@ export type Message =
 /** Where the gateway is (default: where client.js was loaded from) and its bearer token. */
 export interface GatewaySettings {
   gateway?: string | URL;
-  token?: string;
+  token?: string | null;
 }
 
 /** Sets the gateway's URL and token for every connection made after. */

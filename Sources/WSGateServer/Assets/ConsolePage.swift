@@ -31,6 +31,8 @@ extension WebAsset {
   <h2>Connect</h2>
   <div class="row"><input id="url" class="grow" placeholder="wss://example.org/feed" aria-label="WebSocket URL">
     <button id="connect">Connect</button></div>
+  <div class="row"><input id="token" class="grow" type="password" placeholder="bearer token, if the gateway has one"
+    aria-label="Bearer token" autocomplete="off"></div>
   <textarea id="config" rows="3" aria-label="ConnectionConfig as JSON" placeholder='{"headers": {"X-Key": "k"}, "maxMessageSize": "none"}'></textarea>
   <div id="connect-error" class="error" role="alert"></div>
 </section>
@@ -59,7 +61,7 @@ extension WebAsset {
   </section>
 </template>
 <script type="module">
-import WebSocket from "./client.js";
+import WebSocket, { configure } from "./client.js";
 
 const $ = (selector, root = document) => root.querySelector(selector);
 const hex = (bytes) => bytes.map((b) => b.toString(16).padStart(2, "0")).join(" ");
@@ -121,6 +123,15 @@ function openPanel(ws, url) {
   $("#panels").prepend(panel);
 }
 
+// The token is kept for this tab only.
+$("#token").value = sessionStorage.getItem("wsgate-token") ?? "";
+const useToken = () => {
+  sessionStorage.setItem("wsgate-token", $("#token").value.trim());
+  configure({ token: $("#token").value.trim() || null });
+};
+useToken();
+$("#token").addEventListener("change", useToken);
+
 $("#connect").addEventListener("click", async () => {
   const url = $("#url").value.trim();
   $("#connect-error").textContent = "";
@@ -135,7 +146,9 @@ $("#connect").addEventListener("click", async () => {
 
 async function refresh() {
   try {
-    const response = await fetch("./connections", { cache: "no-store" });
+    const token = $("#token").value.trim();
+    const response = await fetch("./connections", { cache: "no-store", headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    if (response.status === 401) $("#connect-error").textContent = "This gateway needs its token: enter it above.";
     const { connections } = await response.json();
     const rows = connections.map((info) => {
       const row = document.createElement("tr");
