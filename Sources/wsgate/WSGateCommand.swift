@@ -4,12 +4,30 @@ import NIOCore
 import ServiceLifecycle
 import WSGateServer
 
-/// `wsgate [--config FILE] [--listen HOST:PORT] [--log-level L]`: runs the gateway until SIGTERM or SIGINT.
-
+/// `wsgate`: the gateway's command line. Without a subcommand it serves.
 struct WSGateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wsgate",
-        abstract: "A local gateway that lets plain HTTP clients use WebSockets through REST and Server-Sent Events."
+        abstract: "A local gateway that lets plain HTTP clients use WebSockets through REST and Server-Sent Events.",
+        discussion: """
+            Configuration comes from the embedded defaults, then the YAML file (--config), then \
+            WSGATE_… environment variables (WSGATE_LIMITS_MAX_CONNECTIONS for limits.maxConnections), \
+            then the options; config/wsgate.yaml documents every key. The console is at http://<listen>/.
+            """,
+        version: "wsgate \(version)",
+        subcommands: [Serve.self, CheckConfig.self, PrintToken.self],
+        defaultSubcommand: Serve.self
+    )
+
+    /// The release this binary is.
+    static let version = "0.1.0"
+}
+
+/// `wsgate [serve] [--config FILE] [--listen HOST:PORT] [--log-level L]`: runs the gateway until SIGTERM or SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the gateway until SIGTERM or SIGINT (the default).",
+        discussion: "Under systemd it reports READY=1 once it listens and STOPPING=1 when it stops."
     )
 
     @Option(name: .long, help: "A YAML config file; without it the embedded defaults apply.")

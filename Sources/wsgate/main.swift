@@ -7,14 +7,19 @@ import NIOPosix
 // happen on the main thread before any task starts, hence this file instead of `@main`.
 NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
-/// Runs the command's `async` `run()`, which a synchronous overload would shadow at top level.
-func runAsync(_ command: some AsyncParsableCommand) async throws {
-    var command = command
-    try await command.run()
+/// Runs the parsed command, its `async` `run()` if it has one: at top level, the synchronous
+/// overload would shadow it.
+func run(_ command: any ParsableCommand) async throws {
+    if var asyncCommand = command as? any AsyncParsableCommand {
+        try await asyncCommand.run()
+    } else {
+        var command = command
+        try command.run()
+    }
 }
 
 do {
-    try await runAsync(WSGateCommand.parse())
+    try await run(WSGateCommand.parseAsRoot())
 } catch {
     WSGateCommand.exit(withError: error)
 }

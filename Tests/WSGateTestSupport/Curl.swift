@@ -2,6 +2,14 @@ import Foundation
 
 /// The `curl` command line client, as a user runs it.
 public enum Curl {
+    /// Runs `curl` with `arguments` until it exits.
+    public static func run(_ arguments: [String]) async throws -> CommandRun.Result {
+        try await CommandRun.run(URL(fileURLWithPath: "/usr/bin/env"), ["curl"] + arguments)
+    }
+}
+
+/// A command run as a user runs it, to its exit.
+public enum CommandRun {
     /// What a run printed, and how it exited.
     public struct Result: Sendable {
         /// The exit status.
@@ -12,10 +20,10 @@ public enum Curl {
         public var stderr: String
     }
 
-    /// Runs `curl` with `arguments` until it exits. Its output goes to files rather than pipes,
-    /// which would need a thread blocked on each to drain them.
-    public static func run(_ arguments: [String]) async throws -> Result {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wsgate-curl-\(UUID())")
+    /// Runs `executable` with `arguments` and extra `environment` variables until it exits. Its
+    /// output goes to files rather than pipes, which would need a thread blocked on each to drain them.
+    public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wsgate-run-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let stdout = directory.appendingPathComponent("stdout")
@@ -23,8 +31,9 @@ public enum Curl {
         _ = FileManager.default.createFile(atPath: stdout.path, contents: nil)
         _ = FileManager.default.createFile(atPath: stderr.path, contents: nil)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["curl"] + arguments
+        process.executableURL = executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: stdout)
         process.standardError = try FileHandle(forWritingTo: stderr)
         process.standardInput = FileHandle.nullDevice

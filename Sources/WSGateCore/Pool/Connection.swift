@@ -132,9 +132,9 @@ public final class Connection: Sendable {
             to: self.url, config: config, closeTimeout: closeTimeout, observer: self, on: self.endPromise.futureResult.eventLoop
         ).map { upstream in
             self.state.withLockedValue { $0.upstream = upstream }
-            self.log("opened", ["url": "\(self.url)", "protocol": "\(upstream.subprotocol ?? "-")"])
+            self.log("opened", ["upstream": "\(self.url.origin)", "protocol": "\(upstream.subprotocol ?? "-")"])
         }.flatMapErrorThrowing { error in
-            self.log("could not open", ["url": "\(self.url)", "error": "\(error)"])
+            self.log("could not open", ["upstream": "\(self.url.origin)", "error": "\(error)"])
             self.endPromise.fail(error)
             self.settle(.failure(error))
             throw error

@@ -26,6 +26,11 @@ public struct WebSocketURL: Sendable, Equatable, CustomStringConvertible {
         return port == (isSecure ? 443 : 80) ? name : "\(name):\(port)"
     }
 
+    /// The scheme, host and port, for logs: the path and query, which may hold secrets, are left out.
+    public var origin: String {
+        "\(self.isSecure ? "wss" : "ws")://\(self.hostHeader)"
+    }
+
     /// Parses `text`, accepting only absolute `ws` and `wss` URLs with a host and no fragment.
     public init(_ text: String) throws(InvalidInputError) {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased() else {
