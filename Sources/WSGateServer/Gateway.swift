@@ -10,12 +10,13 @@ public struct Gateway: Sendable {
     public let configuration: GatewayConfiguration
     /// The pool that owns every upstream connection.
     public let pool: ConnectionPool
+    private let metrics = APIMetrics()
     private let logger: Logger
 
     /// Creates the gateway; nothing listens until its services run.
     public init(configuration: GatewayConfiguration, logger: Logger) {
         self.configuration = configuration
-        self.pool = ConnectionPool(settings: configuration.pool, logger: logger)
+        self.pool = ConnectionPool(settings: configuration.pool, logger: logger, metrics: self.metrics.core)
         self.logger = logger
     }
 
@@ -29,7 +30,7 @@ public struct Gateway: Sendable {
                 cors: CORSPolicy(allowedOrigins: self.configuration.allowedOrigins),
                 token: BearerTokenPolicy(token: self.configuration.token)
             ),
-            endpoints: APIEndpoints(pool: self.pool, connectionDefaults: self.configuration.connectionDefaults)
+            endpoints: APIEndpoints(pool: self.pool, connectionDefaults: self.configuration.connectionDefaults, metrics: self.metrics)
         )
         let server = HTTPServer(
             host: self.configuration.host, port: self.configuration.port, limits: self.configuration.http, router: router,

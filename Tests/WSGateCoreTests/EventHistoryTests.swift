@@ -1,3 +1,4 @@
+import MetricsTestKit
 import NIOConcurrencyHelpers
 import NIOCore
 import Testing
@@ -72,7 +73,8 @@ struct EventHistoryTests {
     }
 
     @Test func eventsNoSubscriberTookFillTheHistoryAndPauseTheUpstreamUntilOneSubscribes() async throws {
-        let history = EventHistory(limits: HistoryLimits(maxEvents: 3))
+        let metrics = TestMetrics()
+        let history = EventHistory(limits: HistoryLimits(maxEvents: 3), metrics: GatewayMetrics(factory: metrics))
         let calls = NIOLockedValueBox<[Bool]>([])
         history.setReadingControl { isReading in calls.withLockedValue { $0.append(isReading) } }
         for index in 1...3 { history.append(.message(.text("m\(index)"))) }
@@ -81,10 +83,14 @@ struct EventHistoryTests {
         history.append(.message(.text("m4")))
         #expect(calls.withLockedValue { $0 } == [false])
         #expect(history.isUpstreamPaused)
+        #expect(try metrics.expectCounter("wsgate_upstream_reads_paused_total").totalValue == 1)
         let reader = SubscriptionReader(try #require(self.stream(history, .beginning)))
         #expect(calls.withLockedValue { $0 } == [false, true])
+        #expect(try metrics.expectMeter("wsgate_subscribers").lastValue == 1)
         history.finish()
         #expect(await reader.remaining().map(\.id) == [1, 2, 3, 4])
+        #expect(try metrics.expectCounter("wsgate_events_delivered_total").totalValue == 4)
+        #expect(try metrics.expectMeter("wsgate_subscribers").lastValue == 0)
     }
 
     @Test func eventsASubscriberReceivedAreARingOfTheNewest() async throws {
@@ -168,7 +174,8 @@ struct EventHistoryTests {
     }
 
     @Test func aSubscriberThatFallsBehindIsCutOffWithoutAffectingOthers() async throws {
-        let history = EventHistory(limits: HistoryLimits(subscriberUnsentLimit: 10_000))
+        let metrics = TestMetrics()
+        let history = EventHistory(limits: HistoryLimits(subscriberUnsentLimit: 10_000), metrics: GatewayMetrics(factory: metrics))
         let slow = try #require(self.stream(history, .beginning))
         let fast = SubscriptionReader(try #require(self.stream(history, .beginning)))
         let cutOff = NIOLockedBool()
@@ -181,6 +188,7 @@ struct EventHistoryTests {
         #expect(cutOff.value)
         #expect(slow.wasCutOff)
         #expect(history.subscriberCount == 0)
+        #expect(try metrics.expectCounter("wsgate_subscribers_cut_off_total", [("reason", "behind")]).totalValue == 1)
         // What the slow subscriber still gets ends well before the last event.
         #expect(await SubscriptionReader(slow).remaining().count < 200)
     }

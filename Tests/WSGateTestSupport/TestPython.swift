@@ -1,12 +1,12 @@
 import Foundation
 
-/// The Python 3 that runs the tests' Python parts: the `websockets` library's servers and the
-/// browser tests (`selenium`). When `python3` lacks a package, the first use installs them all
-/// with pip into a virtual environment under the package's `.build` directory, so the tests
-/// set themselves up.
+/// The Python 3 that runs the tests' Python parts: the `websockets` library's servers, the
+/// browser tests (`selenium`) and the metrics parser (`prometheus_client`). When `python3` lacks
+/// a package, the first use installs them all with pip into a virtual environment under the
+/// package's `.build` directory, so the tests set themselves up.
 public enum TestPython {
     /// The packages the tests import.
-    static let packages = ["websockets", "selenium"]
+    static let packages = ["websockets", "selenium", "prometheus_client"]
 
     /// The package's root directory, from this file's place in it.
     public static var packageRoot: URL {

@@ -112,6 +112,8 @@ public final class EventHistory: Sendable {
         var subscribers: [EventSubscription] = []
         /// The shortest queue among the subscribers left, `nil` when none is.
         var fastestQueue: Int?
+        /// The subscribers that took the records.
+        var fedCount = 0
     }
 
     /// The events of one ``append(contentsOf:)``, as the last entries of the history.
@@ -154,11 +156,13 @@ public final class EventHistory: Sendable {
     }
 
     private let limits: HistoryLimits
+    private let metrics: GatewayMetrics
     private let state = NIOLockedValueBox(State())
 
-    /// Creates an empty history.
-    public init(limits: HistoryLimits) {
+    /// Creates an empty history that counts its deliveries, subscribers and pauses in `metrics`.
+    public init(limits: HistoryLimits, metrics: GatewayMetrics = .none) {
         self.limits = limits
+        self.metrics = metrics
     }
 
     /// The id of the newest event, or 0 before the first.
@@ -192,6 +196,7 @@ public final class EventHistory: Sendable {
             guard !state.isFinished else { return ([], nil) }
             let appended = state.append(events)
             let fed = state.feedSubscribers(appended)
+            self.metrics.eventsDelivered.increment(by: events.count * fed.fedCount)
             if let fastestQueue = fed.fastestQueue {
                 state.deliveredThrough = state.lastEventID
                 if fastestQueue > self.limits.pauseThreshold { state.areSubscribersBehind = true }
@@ -199,7 +204,7 @@ public final class EventHistory: Sendable {
             state.trim(to: self.limits)
             return (fed.subscribers, state.readingChange())
         }
-        change.map { $0.control($0.isReading) }
+        self.apply(change)
         self.cutOff(cutOff)
     }
 
@@ -215,14 +220,16 @@ public final class EventHistory: Sendable {
             }
             return stalled
         }
-        self.cutOff(stalled)
+        self.cutOff(stalled, reason: .stalled)
         return self.isUpstreamPaused
     }
 
     /// Runs the cut-off actions of `subscribers`, already unsubscribed, and lets the upstream
     /// flow again if they were what held it.
-    private func cutOff(_ subscribers: [EventSubscription]) {
+    private func cutOff(_ subscribers: [EventSubscription], reason: GatewayMetrics.CutOffReason = .behind) {
         guard !subscribers.isEmpty else { return }
+        self.metrics.subscribers.decrement(by: Double(subscribers.count))
+        self.metrics.countCutOffs(subscribers.count, reason)
         for subscriber in subscribers { subscriber.runCutOffAction() }
         self.resumeIfCaughtUp()
     }
@@ -236,7 +243,7 @@ public final class EventHistory: Sendable {
             if fastest <= self.limits.resumeThreshold { state.areSubscribersBehind = false }
             return state.readingChange()
         }
-        change.map { $0.control($0.isReading) }
+        self.apply(change)
     }
 
     /// Marks the history complete: every subscriber's stream ends after its remaining events.
@@ -246,6 +253,7 @@ public final class EventHistory: Sendable {
             defer { state.subscribers = [:] }
             return Array(state.subscribers.values)
         }
+        self.metrics.subscribers.decrement(by: Double(subscribers.count))
         for subscriber in subscribers { subscriber.finish() }
     }
 
@@ -270,7 +278,8 @@ public final class EventHistory: Sendable {
                 binaryEncoding: binaryEncoding, skipsThrough: after, unsentLimit: self.limits.subscriberUnsentLimit
             ) { [weak self] subscription, notification in
                 if case .cancelled = notification {
-                    self?.state.withLockedValue { _ = $0.subscribers.removeValue(forKey: ObjectIdentifier(subscription)) }
+                    let removed = self?.state.withLockedValue { $0.subscribers.removeValue(forKey: ObjectIdentifier(subscription)) }
+                    if removed != nil { self?.metrics.subscribers.decrement() }
                 }
                 self?.resumeIfCaughtUp()
             }
@@ -286,6 +295,7 @@ public final class EventHistory: Sendable {
                 let sizeBefore = state.entries[index].size
                 _ = subscription.enqueue(contentsOf: [state.entries[index].record(binaryEncoding)], enforcingLimit: false)
                 state.retainedBytes += state.entries[index].size - sizeBefore
+                self.metrics.eventsDelivered.increment()
             }
             // The subscriber has every event up to now, from the history or by its cursor.
             state.deliveredThrough = state.lastEventID
@@ -294,11 +304,19 @@ public final class EventHistory: Sendable {
                 subscription.finish()
             } else {
                 state.subscribers[ObjectIdentifier(subscription)] = subscription
+                self.metrics.subscribers.increment()
             }
             return (.stream(subscription), state.readingChange())
         }
-        change.map { $0.control($0.isReading) }
+        self.apply(change)
         return subscription
+    }
+
+    /// Turns the upstream's reading off or on as `change` says, counting each pause.
+    private func apply(_ change: ReadingChange?) {
+        guard let change else { return }
+        if !change.isReading { self.metrics.readsPaused.increment() }
+        change.control(change.isReading)
     }
 
     private static func gapRecord(missed: Int, firstAvailable: Int) -> ByteBuffer {
@@ -438,6 +456,7 @@ extension EventHistory.State {
     ) {
         if let queued = subscriber.enqueue(contentsOf: records, enforcingLimit: true) {
             feeding.fastestQueue = min(feeding.fastestQueue ?? queued, queued)
+            feeding.fedCount += 1
         } else {
             feeding.subscribers.append(subscriber)
             self.subscribers.removeValue(forKey: key)

@@ -33,3 +33,24 @@ public enum Message: Sendable, Equatable {
         }
     }
 }
+
+/// The five kinds of message, as the metrics label them.
+public enum MessageKind: Int, Sendable, CaseIterable {
+    case text, binary, ping, pong, close
+
+    /// The label value: `text`, `binary`, `ping`, `pong` or `close`.
+    public var name: String { String(describing: self) }
+}
+
+extension Message {
+    /// The message's kind.
+    public var kind: MessageKind {
+        switch self {
+        case .text: .text
+        case .binary: .binary
+        case .ping: .ping
+        case .pong: .pong
+        case .close: .close
+        }
+    }
+}

@@ -29,12 +29,17 @@ public final class Connection: Sendable {
     private let settledPromise: EventLoopPromise<CloseOutcome>
     private let logger: Logger
     private let historyLimits: HistoryLimits
+    private let metrics: GatewayMetrics
 
-    init(id: ConnectionID, url: WebSocketURL, historyLimits: HistoryLimits, eventLoop: any EventLoop, logger: Logger) {
+    init(
+        id: ConnectionID, url: WebSocketURL, historyLimits: HistoryLimits, eventLoop: any EventLoop, logger: Logger,
+        metrics: GatewayMetrics = .none
+    ) {
         self.id = id
         self.url = url
         self.createdAt = Date()
-        self.history = EventHistory(limits: historyLimits)
+        self.metrics = metrics
+        self.history = EventHistory(limits: historyLimits, metrics: metrics)
         self.historyLimits = historyLimits
         self.state = NIOLockedValueBox(State(statistics: ConnectionStatistics(createdAt: self.createdAt)))
         self.endPromise = eventLoop.makePromise()
@@ -183,6 +188,7 @@ extension Connection: SessionObserver {
             state.statistics.lastActiveAt = .coarseNow
             if endsWithClose { state.isClosing = true }
         }
+        self.metrics.count(messages, .received)
         self.history.append(contentsOf: messages.map(ConnectionEvent.message))
         // The Close is the final event: the streams end with it, not later with TCP, so that
         // a subscriber gets the event and the stream's end in one write.
@@ -196,10 +202,11 @@ extension Connection: SessionObserver {
         self.history.finish()
     }
 
-    func sessionSent(bytes: Int) {
+    func sessionSent(_ message: Message) {
+        self.metrics.count(CollectionOfOne(message), .sent)
         self.state.withLockedValue { state in
             state.statistics.messagesOut += 1
-            state.statistics.bytesOut += bytes
+            state.statistics.bytesOut += message.payloadSize
             state.statistics.lastActiveAt = .coarseNow
         }
     }

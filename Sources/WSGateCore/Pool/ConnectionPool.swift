@@ -43,13 +43,18 @@ public final class ConnectionPool: Sendable {
     private let settings: PoolSettings
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
+    private let metrics: GatewayMetrics
     private let state = NIOLockedValueBox(State())
 
-    /// Creates an empty pool whose connections run on `eventLoopGroup`.
-    public init(settings: PoolSettings, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger) {
+    /// Creates an empty pool whose connections run on `eventLoopGroup` and count into `metrics`.
+    public init(
+        settings: PoolSettings, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger,
+        metrics: GatewayMetrics = .none
+    ) {
         self.settings = settings
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// Whether the pool takes new connections.
@@ -93,10 +98,15 @@ public final class ConnectionPool: Sendable {
         }
         var historyLimits = self.settings.history
         historyLimits.overflow = config.historyOverflow
-        let connection = Connection(id: .random(), url: url, historyLimits: historyLimits, eventLoop: eventLoop, logger: self.logger)
+        let connection = Connection(
+            id: .random(), url: url, historyLimits: historyLimits, eventLoop: eventLoop, logger: self.logger, metrics: self.metrics
+        )
+        let started = NIODeadline.now()
         let connected = connection.connect(config: config, closeTimeout: self.settings.closeTimeout)
         connected.whenFailure { _ in self.state.withLockedValue { $0.activeCount -= 1 } }
         return connected.flatMap {
+            self.metrics.connectDuration.recordNanoseconds((NIODeadline.now() - started).nanoseconds)
+            self.metrics.connectionsOpen.increment()
             let accepted = self.state.withLockedValue { state in
                 state.connections[connection.id] = connection
                 return !state.isShuttingDown
@@ -141,6 +151,7 @@ public final class ConnectionPool: Sendable {
     /// Frees an ended connection's slot and forgets it after the retention period.
     private func retire(_ connection: Connection) {
         self.state.withLockedValue { $0.activeCount -= 1 }
+        self.metrics.connectionsOpen.decrement()
         connection.ended.eventLoop.scheduleTask(in: self.settings.endedRetention) {
             self.state.withLockedValue { _ = $0.connections.removeValue(forKey: connection.id) }
         }

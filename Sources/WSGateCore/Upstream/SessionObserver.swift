@@ -8,8 +8,8 @@ protocol SessionObserver: AnyObject, Sendable {
     func sessionFailed(_ description: String)
     /// Both Close frames are exchanged: `outcome` is final, though TCP has not ended yet.
     func sessionCompletedClosingHandshake(_ outcome: CloseOutcome)
-    /// A message of `bytes` payload bytes was handed to the socket.
-    func sessionSent(bytes: Int)
+    /// `message` was handed to the socket.
+    func sessionSent(_ message: Message)
     /// The TCP connection is closed; nothing follows.
     func sessionEnded(_ outcome: CloseOutcome)
 }

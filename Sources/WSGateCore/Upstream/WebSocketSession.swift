@@ -104,7 +104,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
                 }
             }
             context.write(self.wrapOutboundOut(frame), promise: written)
-            self.observer.sessionSent(bytes: message.payloadSize)
+            self.observer.sessionSent(message)
             self.unflushedBytes += size
             if self.unflushedBytes >= self.config.writeBufferSize {
                 self.flush(context: context)

@@ -8,6 +8,8 @@ struct APIEndpoints: Sendable {
     let pool: ConnectionPool
     /// The connection config that a connect's `config` is applied to.
     let connectionDefaults: ConnectionConfig
+    /// What the gateway counts, and `GET /metrics` shows.
+    let metrics: APIMetrics
 
     /// The media types `endpoint` reads its body as, or `nil` for an endpoint that reads no body.
     static func acceptedMediaTypes(_ endpoint: Endpoint) -> [String]? {
@@ -15,7 +17,7 @@ struct APIEndpoints: Sendable {
         case .openConnection: ConnectRequest.mediaTypes
         case .send: SendRequest.mediaTypes
         case .health, .readiness, .listConnections, .connectionInfo, .closeConnection, .events, .multiplexedEvents,
-            .consolePage, .clientModule, .clientTypes:
+            .consolePage, .clientModule, .clientTypes, .metrics:
             nil
         }
     }
@@ -35,6 +37,7 @@ struct APIEndpoints: Sendable {
         case .consolePage: self.webAsset(.consolePage, request)
         case .clientModule: self.webAsset(.clientModule, request)
         case .clientTypes: self.webAsset(.clientTypes, request)
+        case .metrics: .complete(self.scrapeMetrics())
         }
     }
 

@@ -5,9 +5,22 @@ import WSGateCore
 /// `POST /connections`: the Tauri plugin's `connect(url, config)`.
 extension APIEndpoints {
     func openConnection(_ request: APIRequest) throws -> EventLoopFuture<APIResponse> {
-        let connect = try ConnectRequest(body: request.body, defaults: self.connectionDefaults)
+        let connect: ConnectRequest
+        do {
+            connect = try ConnectRequest(body: request.body, defaults: self.connectionDefaults)
+        } catch {
+            self.metrics.countConnect(result: APIError(error).code)
+            throw error
+        }
         // The upstream is served on this loop, so that sends over this HTTP connection stay on it.
-        return self.pool.open(connect.url, config: connect.config, on: request.eventLoop).map { connection in
+        let opened = self.pool.open(connect.url, config: connect.config, on: request.eventLoop)
+        opened.whenComplete { result in
+            switch result {
+            case .success: self.metrics.countConnect(result: "ok")
+            case .failure(let error): self.metrics.countConnect(result: APIError(error).code)
+            }
+        }
+        return opened.map { connection in
             var headers = HTTPHeaders()
             headers.add(name: "Location", value: "/connections/\(connection.id)")
             return .json(

@@ -53,6 +53,14 @@ struct APIRouter: Sendable {
         }
     }
 
+    /// The request's method and the pattern of the path it asks for, as the metrics label
+    /// requests (`POST /connections/{id}/send`); `none` for an unknown path, or for bytes that
+    /// are not HTTP.
+    func routeName(of head: HTTPRequestHead?) -> String {
+        guard let head, let pattern = self.routes.pattern(of: head.uri.prefix { $0 != "?" }) else { return "none" }
+        return "\(head.method.rawValue) \(pattern)"
+    }
+
     /// Answers a complete `request` for `target`.
     func respond(to target: Target, request: APIRequest) throws -> EndpointResponse {
         switch target {

@@ -247,6 +247,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     private func responseHead(
         _ status: HTTPResponseStatus, _ headers: HTTPHeaders, to head: HTTPRequestHead?, contentLength: Int?
     ) -> HTTPResponseHead {
+        self.router.endpoints.metrics.countResponse(route: self.router.routeName(of: head), status: status)
         var headers = headers
         if let contentLength { headers.replaceOrAdd(name: "Content-Length", value: String(contentLength)) }
         self.router.policy.addCORSHeaders(for: head, to: &headers)

@@ -26,6 +26,8 @@ enum Endpoint: Sendable, Equatable, CaseIterable {
     case clientModule
     /// `GET /client.d.ts`: its types.
     case clientTypes
+    /// `GET /metrics`: the Prometheus text format.
+    case metrics
 
     /// Whether the endpoint serves a file for pages of any origin: code and a page, no data.
     var isPublicFile: Bool {
@@ -90,6 +92,7 @@ struct RouteTable: Sendable {
         Route(method: .GET, pattern: "/", endpoint: .consolePage),
         Route(method: .GET, pattern: "/client.js", endpoint: .clientModule),
         Route(method: .GET, pattern: "/client.d.ts", endpoint: .clientTypes),
+        Route(method: .GET, pattern: "/metrics", endpoint: .metrics),
     ])
 
     /// Every route, in the order they are tried.
@@ -105,6 +108,12 @@ struct RouteTable: Sendable {
             if !allowed.contains(route.method) { allowed.append(route.method) }
         }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
+    }
+
+    /// The pattern of the routes that `path` fits, whatever the method; `nil` for an unknown path.
+    func pattern(of path: Substring) -> String? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        return self.routes.first { Self.match($0.segments, segments) != nil }?.pattern
     }
 
     /// Whether `segments` fit the pattern's: `nil` if not, else the `{id}` segment's value if it has one.
