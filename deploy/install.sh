@@ -14,6 +14,8 @@ install -D -m 0755 "$(swift build -c release --show-bin-path)/wsgate" "$PREFIX/b
 [ -e "$PREFIX/etc/wsgate/token" ] || (umask 077 && "$PREFIX/bin/wsgate" token > "$PREFIX/etc/wsgate/token")
 sed "s|/usr/local|$PREFIX|g" deploy/wsgate.service > /etc/systemd/system/wsgate.service
 chmod 0644 /etc/systemd/system/wsgate.service
+# Socket activation is optional: systemctl enable --now wsgate.socket
+install -m 0644 deploy/wsgate.socket /etc/systemd/system/wsgate.socket
 
 systemctl daemon-reload
 systemctl enable --now wsgate.service

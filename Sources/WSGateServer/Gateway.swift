@@ -21,8 +21,8 @@ public struct Gateway: Sendable {
     }
 
     /// The services to run, in this order, in one `ServiceGroup`: the HTTP server, then the pool's
-    /// lifecycle. `onServerRunning` is called with the listening channel.
-    public func services(onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> [any Service] {
+    /// lifecycle. `onServerRunning` is called with the listening channels once all listen.
+    public func services(onServerRunning: @escaping @Sendable ([any Channel]) async -> Void = { _ in }) -> [any Service] {
         let router = APIRouter(
             routes: .api,
             policy: AccessPolicy(
@@ -33,7 +33,8 @@ public struct Gateway: Sendable {
             endpoints: APIEndpoints(pool: self.pool, connectionDefaults: self.configuration.connectionDefaults, metrics: self.metrics)
         )
         let server = HTTPServer(
-            host: self.configuration.host, port: self.configuration.port, limits: self.configuration.http, router: router,
+            listen: self.configuration.listen, unixSocketMode: self.configuration.unixSocketMode,
+            unixSocketGroup: self.configuration.unixSocketGroup, limits: self.configuration.http, router: router,
             onListening: onServerRunning, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: self.logger
         )
         return [server, PoolLifecycleService(pool: self.pool, keepaliveInterval: self.configuration.keepaliveInterval)]

@@ -14,7 +14,7 @@ struct CheckConfig: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            _ = try await ConfigurationLoader.load(file: self.file, listen: nil, logLevel: nil)
+            _ = try await ConfigurationLoader.load(file: self.file, listen: [], logLevel: nil)
         } catch {
             FileHandle.standardError.write(Data("\(self.file): \(error)\n".utf8))
             throw ExitCode.failure

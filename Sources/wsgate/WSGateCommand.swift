@@ -33,8 +33,8 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "A YAML config file; without it the embedded defaults apply.")
     var config: String?
 
-    @Option(name: .long, help: "The address to listen on, HOST:PORT (default 127.0.0.1:8787).")
-    var listen: String?
+    @Option(name: .long, help: "An address to listen on, repeatable: HOST:PORT, [IPv6]:PORT or unix:/PATH (default 127.0.0.1:8787).")
+    var listen: [String] = []
 
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
@@ -49,10 +49,16 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "wsgate")
         let notifier = SystemdNotifier()
         let gateway = Gateway(configuration: configuration, logger: logger)
-        let services = gateway.services { channel in
-            let address = channel.localAddress.map { "\($0.ipAddress ?? configuration.host):\($0.port ?? configuration.port)" }
-            logger.info("listening", metadata: ["address": "\(address ?? "?")"])
-            notifier.notify("READY=1\nSTATUS=Listening on \(address ?? "?")")
+        let services = gateway.services { channels in
+            let addresses = channels.map { channel in
+                switch channel.localAddress {
+                case let address? where address.protocol == .unix: "unix:\(address.pathname ?? "?")"
+                case let address?: "\(address.ipAddress.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "?"):\(address.port ?? 0)"
+                case nil: "?"
+                }
+            }
+            for address in addresses { logger.info("listening", metadata: ["address": "\(address)"]) }
+            notifier.notify("READY=1\nSTATUS=Listening on \(addresses.joined(separator: ", "))")
         }
         let group = ServiceGroup(
             configuration: .init(

@@ -18,7 +18,7 @@ import WSGateServer
         let path = Self.repositoryRoot.appendingPathComponent("config/wsgate.yaml").path
         let loaded = try await GatewayConfiguration.load(file: path, environment: [:])
         #expect(loaded == GatewayConfiguration())
-        #expect(loaded.host == "127.0.0.1" && loaded.port == 8787)
+        #expect(loaded.listen == [.tcp(host: "127.0.0.1", port: 8787)])
     }
 
     @Test func theFileOverridesDefaultsAndTheEnvironmentOverridesTheFile() async throws {
@@ -45,7 +45,7 @@ import WSGateServer
                 "WSGATE_SECURITY_ALLOWED_HOSTS": "a.lan,b.lan", "WSGATE_HTTP_IDLE_TIMEOUT_SECONDS": "5", "UNRELATED": "1",
             ]
         )
-        #expect(configuration.port == 9000)
+        #expect(configuration.listen == [.tcp(host: "127.0.0.1", port: 9000)])
         #expect(configuration.logLevel == .debug)
         #expect(configuration.pool.maxConnections == 70)
         #expect(configuration.pool.history.maxEvents == 10)

@@ -65,10 +65,12 @@ struct ExecutableTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent("wsgate.service").path
         try unit.write(toFile: path, atomically: true, encoding: .utf8)
+        let socketPath = directory.appendingPathComponent("wsgate.socket").path
+        try FileManager.default.copyItem(atPath: Self.repositoryRoot.appendingPathComponent("deploy/wsgate.socket").path, toPath: socketPath)
 
         let verify = Process()
         verify.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        verify.arguments = ["systemd-analyze", "verify", path]
+        verify.arguments = ["systemd-analyze", "verify", path, socketPath]
         let errors = Pipe()
         verify.standardError = errors
         verify.standardOutput = errors

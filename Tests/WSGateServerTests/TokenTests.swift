@@ -75,17 +75,15 @@ struct TokenTests {
 
     @Test func listeningBeyondLoopbackWithoutATokenIsRefusedUnlessAllowed() throws {
         var configuration = GatewayConfiguration()
-        try configuration.setListenAddress("0.0.0.0:8787")
+        try configuration.setListenAddresses(["127.0.0.1:8787", "0.0.0.0:8787"])
         #expect(throws: InvalidInputError.self) { try configuration.validate() }
         configuration.allowsRemoteWithoutToken = true
         try configuration.validate()
         configuration.allowsRemoteWithoutToken = false
         configuration.token = Self.token
         try configuration.validate()
-        for loopback in ["127.0.0.1:1", "[::1]:1", "localhost:1"] {
-            var local = GatewayConfiguration()
-            try local.setListenAddress(loopback)
-            try local.validate()
-        }
+        var local = GatewayConfiguration()
+        try local.setListenAddresses(["127.0.0.1:1", "[::1]:1", "localhost:1", "unix:/run/wsgate.sock"])
+        try local.validate()
     }
 }

@@ -8,7 +8,7 @@ extension GatewayConfiguration {
     /// cannot fail a test by a timeout it does not test; a test of a timeout sets a short one.
     public static var testing: GatewayConfiguration {
         var configuration = GatewayConfiguration()
-        configuration.port = 0
+        configuration.listen = [.tcp(host: "127.0.0.1", port: 0)]
         return configuration
     }
 }
@@ -23,8 +23,8 @@ public func withGateway<Result: Sendable>(
     logger.logLevel = .warning
     let gateway = Gateway(configuration: configuration, logger: logger)
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let services = gateway.services { channel in
-        portContinuation.yield(channel.localAddress?.port ?? 0)
+    let services = gateway.services { channels in
+        portContinuation.yield(channels.first?.localAddress?.port ?? 0)
         portContinuation.finish()
     }
     let group = ServiceGroup(configuration: .init(services: services, logger: logger))

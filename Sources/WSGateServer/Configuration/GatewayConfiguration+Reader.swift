@@ -26,7 +26,16 @@ extension GatewayConfiguration {
     public init(reader: ConfigReader, credentialsDirectory: String? = nil) throws {
         self.init()
         let values = ScalarReader(reader: reader)
-        if let listen = values.string("listen") { try self.setListenAddress(listen) }
+        if let listen = reader.stringArray(forKey: "listen") ?? values.string("listen").map({ [$0] }) {
+            try self.setListenAddresses(listen)
+        }
+        if let mode = values.string("listenSocket.mode") {
+            guard let value = UInt16(mode, radix: 8), value <= 0o777 else {
+                throw InvalidInputError("listenSocket.mode must be an octal file mode such as 0660, not \"\(mode)\".")
+            }
+            self.unixSocketMode = value
+        }
+        self.unixSocketGroup = values.string("listenSocket.group") ?? self.unixSocketGroup
         if let level = values.string("logLevel") { try self.setLogLevel(level) }
         let hour = 3600
         self.pool.maxConnections = try values.int("limits.maxConnections", in: 1...1_000_000) ?? self.pool.maxConnections

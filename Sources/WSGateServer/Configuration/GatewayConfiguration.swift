@@ -5,10 +5,12 @@ import WSGateCore
 /// Everything the gateway can be configured with. The defaults are the embedded configuration
 /// that `config/wsgate.yaml` documents.
 public struct GatewayConfiguration: Sendable, Equatable {
-    /// The address to listen on; loopback by default.
-    public var host = "127.0.0.1"
-    /// The TCP port to listen on; 0 picks a free one.
-    public var port = 8787
+    /// The addresses to listen on; loopback by default.
+    public var listen: [ListenAddress] = [.tcp(host: "127.0.0.1", port: 8787)]
+    /// The file mode of a Unix socket listened on (owner and group may connect, by default).
+    public var unixSocketMode: UInt16 = 0o660
+    /// The group that owns a Unix socket listened on, if not the process's.
+    public var unixSocketGroup: String?
     /// The log level.
     public var logLevel = Logger.Level.info
     /// Connection limits, timings and history sizes.
@@ -31,24 +33,20 @@ public struct GatewayConfiguration: Sendable, Equatable {
     /// The embedded defaults.
     public init() {}
 
-    /// Sets `host` and `port` from `HOST:PORT` or `[IPv6]:PORT`.
-    public mutating func setListenAddress(_ text: String) throws(InvalidInputError) {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
-            throw InvalidInputError("The listen address \"\(text)\" is not HOST:PORT.")
-        }
-        var host = text[..<colon]
-        if host.hasPrefix("["), host.hasSuffix("]") { host = host.dropFirst().dropLast() }
-        guard !host.isEmpty else { throw InvalidInputError("The listen address \"\(text)\" has no host.") }
-        self.host = String(host)
-        self.port = port
+    /// Sets `listen` from addresses such as `127.0.0.1:8787`, `[::1]:8787` or `unix:/run/wsgate.sock`.
+    public mutating func setListenAddresses(_ texts: [String]) throws(InvalidInputError) {
+        guard !texts.isEmpty else { throw InvalidInputError("listen needs at least one address.") }
+        var addresses: [ListenAddress] = []
+        for text in texts { addresses.append(try ListenAddress(text)) }
+        self.listen = addresses
     }
 
     /// Throws for a configuration that must not run: listening beyond loopback without a token,
     /// unless `allowsRemoteWithoutToken` says so.
     public func validate() throws(InvalidInputError) {
-        if self.token == nil, !self.allowsRemoteWithoutToken, !HostPolicy.isLoopback(self.host.lowercased()) {
+        if self.token == nil, !self.allowsRemoteWithoutToken, let remote = self.listen.first(where: { !$0.isLocal }) {
             throw InvalidInputError(
-                "Listening on \(self.host) makes the gateway reachable from the network, and no token is set. "
+                "Listening on \(remote) makes the gateway reachable from the network, and no token is set. "
                     + "Set security.token or security.tokenFile, or security.allowRemoteWithoutToken: true to accept the risk."
             )
         }

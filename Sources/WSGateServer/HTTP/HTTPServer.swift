@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import NIOCore
 import NIOExtras
@@ -5,33 +8,51 @@ import NIOHTTP1
 import NIOPosix
 import ServiceLifecycle
 
-/// The HTTP/1.1 server: a listening socket on SwiftNIO's event loops whose every connection is
+/// The HTTP/1.1 server: listening sockets (TCP, Unix, or passed by systemd) on SwiftNIO's event loops whose every connection is
 /// served by one pipeline, the decoder and encoder of NIOHTTP1 and an ``HTTPConnectionHandler``.
 ///
 /// As a service, it listens until graceful shutdown, then stops accepting, lets each connection
 /// finish its response (an idle one closes at once) and returns once every connection has closed.
 struct HTTPServer: Service, CustomStringConvertible {
-    /// The address to listen on.
-    let host: String
-    /// The port to listen on; 0 picks a free one.
-    let port: Int
+    /// The addresses to listen on.
+    let listen: [ListenAddress]
+    /// The file mode and group of the Unix sockets it makes.
+    let unixSocketMode: UInt16
+    let unixSocketGroup: String?
     /// The front end's limits.
     let limits: HTTPLimits
     /// Where requests go.
     let router: APIRouter
-    /// Called with the listening channel once it listens.
-    let onListening: @Sendable (any Channel) async -> Void
+    /// Called with the listening channels once every address listens.
+    let onListening: @Sendable ([any Channel]) async -> Void
     /// The loops the server and its connections run on.
     let eventLoopGroup: any EventLoopGroup
     /// Where failed requests are logged.
     let logger: Logger
 
     /// How ServiceLifecycle's log lines name it.
-    var description: String { "HTTPServer(\(self.host):\(self.port))" }
+    var description: String { "HTTPServer(\(self.listen.map(\.description).joined(separator: ", ")))" }
 
     func run() async throws {
         let quiescing = ServerQuiescingHelper(group: self.eventLoopGroup)
-        let channel = try await ServerBootstrap(group: self.eventLoopGroup)
+        var channels: [any Channel] = []
+        do {
+            for address in self.listen { channels.append(try await self.bind(address, quiescing: quiescing)) }
+        } catch {
+            for channel in channels { try? await channel.close() }
+            throw error
+        }
+        await self.onListening(channels)
+        try? await gracefulShutdown()
+        let closed = self.eventLoopGroup.any().makePromise(of: Void.self)
+        quiescing.initiateShutdown(promise: closed)
+        try await closed.futureResult.get()
+        for case .unix(let path) in self.listen { unlink(path) }
+    }
+
+    /// Listens on `address`.
+    private func bind(_ address: ListenAddress, quiescing: ServerQuiescingHelper) async throws -> any Channel {
+        let bootstrap = ServerBootstrap(group: self.eventLoopGroup)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { [limits] channel in
@@ -40,21 +61,26 @@ struct HTTPServer: Service, CustomStringConvertible {
                     try channel.pipeline.syncOperations.addHandler(ConnectionLimiter(limit: limits.maxConnections))
                 }
             }
-            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try self.configure(channel) }
             }
-            .bind(host: self.host, port: self.port)
-            .get()
-        await self.onListening(channel)
-        try? await gracefulShutdown()
-        let closed = channel.eventLoop.makePromise(of: Void.self)
-        quiescing.initiateShutdown(promise: closed)
-        try await closed.futureResult.get()
+        switch address {
+        case .tcp(let host, let port):
+            return try await bootstrap.bind(host: host, port: port).get()
+        case .unix(let path):
+            let channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+            try UnixSocketPermissions(mode: self.unixSocketMode, group: self.unixSocketGroup).apply(to: path)
+            return channel
+        case .inherited(let descriptor, _):
+            return try await bootstrap.withBoundSocket(descriptor: descriptor).get()
+        }
     }
 
     /// Sets up the pipeline of an accepted connection.
     private func configure(_ channel: any Channel) throws {
+        if case .unixDomainSocket = channel.localAddress {} else {
+            try channel.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
+        }
         let requestLine = RequestLineWatcher()
         try channel.pipeline.syncOperations.addHandler(requestLine)
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(

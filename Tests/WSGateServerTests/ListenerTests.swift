@@ -1,0 +1,70 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Testing
+import WSGateTestSupport
+
+/// The executable's listeners: several addresses, a Unix socket driven by curl, and a socket
+/// passed by systemd's socket activation.
+@Suite(.timeLimit(.minutes(1)))
+struct ListenerTests {
+    @Test func curlUsesTheWholeAPIOverAUnixSocketBesideATCPListener() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wsgate-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let socket = directory.appendingPathComponent("wsgate.sock").path
+        let notify = try NotifySocket()
+        defer { notify.close() }
+        let gateway = try GatewayProcess(
+            arguments: ["--listen", "unix:\(socket)", "--listen", "127.0.0.1:0", "--log-level", "warning"],
+            environment: ["NOTIFY_SOCKET": notify.path]
+        )
+        defer { gateway.terminate() }
+        let ready = try await notify.next()
+        #expect(ready.contains("Listening on unix:\(socket), 127.0.0.1:"))
+        let mode = try FileManager.default.attributesOfItem(atPath: socket)[.posixPermissions] as? Int
+        #expect(mode == 0o660)
+
+        let server = try await UpstreamServer()
+        func curl(_ arguments: String...) async throws -> String {
+            try await Curl.run(["-s", "--unix-socket", socket] + arguments).stdout
+        }
+        #expect(try await curl("http://localhost/healthz") == #"{"status":"ok"}"#)
+        let opened = try await curl("-H", "Content-Type: application/json", "-d", #"{"url": "\#(server.url())"}"#, "http://localhost/connections")
+        let fields = try JSONSerialization.jsonObject(with: Data(opened.utf8)) as? [String: Any]
+        let id = try #require(fields?["id"] as? String)
+        let peer = try await server.nextPeer()
+        #expect(try await curl("-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: text/plain", "-d", "over unix",
+                               "http://localhost/connections/\(id)/send") == "204")
+        #expect(await peer.receiveDataOrClose()?.data.readableBytes == 9)
+        try await peer.sendText("back")
+        try await peer.sendClose(code: 1000, reason: "done")
+        await peer.waitForDisconnect()
+        let events = try await curl("http://localhost/connections/\(id)/events")
+        #expect(events.contains(#"data: {"type":"Text","data":"back"}"#))
+        #expect(events.contains(#"data: {"type":"Close","data":{"code":1000,"reason":"done"}}"#))
+        gateway.terminate()
+        #expect(await gateway.exitStatus() == 0)
+        #expect(!FileManager.default.fileExists(atPath: socket))
+    }
+
+    @Test func aSocketPassedTheWaySystemdPassesItIsServed() async throws {
+        // A free port: bound, read, closed, and bound again by systemd-socket-activate.
+        let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(probe.localAddress?.port)
+        try await probe.close()
+        // systemd-socket-activate starts the gateway at the first connection, which waits in the
+        // backlog of the passed socket until the gateway accepts it. One shell runs it all, so
+        // that the gateway is stopped whatever happens.
+        let script = """
+            systemd-socket-activate --listen 127.0.0.1:\(port) --fdname api "$0" serve --log-level warning & trap "kill $!" EXIT
+            curl -s --retry 20 --retry-connrefused --retry-delay 0 http://127.0.0.1:\(port)/healthz; echo
+            curl -s http://127.0.0.1:\(port)/connections
+            """
+        let run = try await CommandRun.run(URL(fileURLWithPath: "/bin/bash"), ["-c", script, try GatewayProcess.executable.path])
+        #expect(run.stdout == """
+            {"status":"ok"}
+            {"connections":[]}
+            """)
+    }
+}
