@@ -41,10 +41,9 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try await ConfigurationLoader.load(file: self.config, listen: self.listen, logLevel: self.logLevel)
+        let levels = LogLevelSwitch(configuration.logLevel)
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = configuration.logLevel
-            return handler
+            SwitchedLogHandler(base: StreamLogHandler.standardError(label: label), levels: levels)
         }
         let logger = Logger(label: "wsgate")
         let notifier = SystemdNotifier()
@@ -62,7 +61,13 @@ struct Serve: AsyncParsableCommand {
         }
         let group = ServiceGroup(
             configuration: .init(
-                services: services + [StoppingNotificationService(notifier: notifier)],
+                services: services + [
+                    ReloadService(
+                        file: self.config, listen: self.listen, logLevel: self.logLevel, gateway: gateway, levels: levels,
+                        notifier: notifier, logger: logger
+                    ),
+                    StoppingNotificationService(notifier: notifier),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

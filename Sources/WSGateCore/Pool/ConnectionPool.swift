@@ -40,7 +40,8 @@ public final class ConnectionPool: Sendable {
     /// The Close sent to every upstream when the gateway stops.
     private static let goingAway = CloseFrame(code: CloseFrame.goingAway, reason: "Going Away")
 
-    private let settings: PoolSettings
+    /// The settings, which a configuration reload may replace; a connection keeps those it opened with.
+    private let settingsBox: NIOLockedValueBox<PoolSettings>
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     private let metrics: GatewayMetrics
@@ -51,10 +52,18 @@ public final class ConnectionPool: Sendable {
         settings: PoolSettings, eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, logger: Logger,
         metrics: GatewayMetrics = .none
     ) {
-        self.settings = settings
+        self.settingsBox = NIOLockedValueBox(settings)
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         self.metrics = metrics
+    }
+
+    /// The settings connections open with now.
+    public var settings: PoolSettings { self.settingsBox.withLockedValue { $0 } }
+
+    /// Replaces the settings: the limit and history sizes apply to connections opened from now.
+    public func update(_ settings: PoolSettings) {
+        self.settingsBox.withLockedValue { $0 = settings }
     }
 
     /// Whether the pool takes new connections.
@@ -85,24 +94,25 @@ public final class ConnectionPool: Sendable {
     /// connection never waits for a hand-over between threads.
     public func open(_ url: WebSocketURL, config: ConnectionConfig, on eventLoop: (any EventLoop)? = nil) -> EventLoopFuture<Connection> {
         let eventLoop = eventLoop ?? self.eventLoopGroup.next()
+        let settings = self.settings
         do {
             try self.state.withLockedValue { state in
                 guard !state.isShuttingDown else { throw PoolError.shuttingDown }
-                guard state.activeCount < self.settings.maxConnections else {
-                    throw PoolError.capacityExhausted(limit: self.settings.maxConnections)
+                guard state.activeCount < settings.maxConnections else {
+                    throw PoolError.capacityExhausted(limit: settings.maxConnections)
                 }
                 state.activeCount += 1
             }
         } catch {
             return eventLoop.makeFailedFuture(error)
         }
-        var historyLimits = self.settings.history
+        var historyLimits = settings.history
         historyLimits.overflow = config.historyOverflow
         let connection = Connection(
             id: .random(), url: url, historyLimits: historyLimits, eventLoop: eventLoop, logger: self.logger, metrics: self.metrics
         )
         let started = NIODeadline.now()
-        let connected = connection.connect(config: config, closeTimeout: self.settings.closeTimeout)
+        let connected = connection.connect(config: config, closeTimeout: settings.closeTimeout)
         connected.whenFailure { _ in self.state.withLockedValue { $0.activeCount -= 1 } }
         return connected.flatMap {
             self.metrics.connectDuration.recordNanoseconds((NIODeadline.now() - started).nanoseconds)

@@ -6,8 +6,8 @@ import WSGateCore
 struct APIEndpoints: Sendable {
     /// The pool that owns every upstream connection.
     let pool: ConnectionPool
-    /// The connection config that a connect's `config` is applied to.
-    let connectionDefaults: ConnectionConfig
+    /// The settings a reload replaces, the connection config a connect starts from among them.
+    let settings: LiveSettings
     /// What the gateway counts, and `GET /metrics` shows.
     let metrics: APIMetrics
 

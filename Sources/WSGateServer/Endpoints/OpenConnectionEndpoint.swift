@@ -7,7 +7,7 @@ extension APIEndpoints {
     func openConnection(_ request: APIRequest) throws -> EventLoopFuture<APIResponse> {
         let connect: ConnectRequest
         do {
-            connect = try ConnectRequest(body: request.body, defaults: self.connectionDefaults)
+            connect = try ConnectRequest(body: request.body, defaults: self.settings.current.connectionDefaults)
         } catch {
             self.metrics.countConnect(result: APIError(error).code)
             throw error

@@ -19,8 +19,8 @@ struct APIRouter: Sendable {
 
     /// Every route.
     let routes: RouteTable
-    /// Who may ask.
-    let policy: AccessPolicy
+    /// Who may ask, and what connections start from: the settings a reload replaces.
+    let settings: LiveSettings
     /// What answers.
     let endpoints: APIEndpoints
 
@@ -29,19 +29,20 @@ struct APIRouter: Sendable {
     /// the endpoint cannot read. A preflight is answered for any origin: the request it
     /// announces is checked itself, and refused with a 403 the page can read.
     func route(_ head: HTTPRequestHead) -> Result<Target, APIError> {
-        Result { () throws(APIError) in
-            try self.policy.checkHost(head)
+        let policy = self.settings.current.policy
+        return Result { () throws(APIError) in
+            try policy.checkHost(head)
             let path = head.uri.prefix { $0 != "?" }
             switch self.routes.match(head.method, path: path) {
             case .notFound:
                 throw .noSuchEndpoint
             case .methodNotAllowed(let allowed):
                 if AccessPolicy.isPreflight(head) { return .preflight(allowed: allowed) }
-                try self.policy.checkOrigin(head)
+                try policy.checkOrigin(head)
                 throw .methodNotAllowed(head.method, allowed: allowed)
             case .endpoint(let endpoint, let id):
-                if !endpoint.isPublicFile { try self.policy.checkOrigin(head) }
-                if endpoint.requiresToken { try self.policy.token.check(head, query: QueryParameters(target: head.uri[...])) }
+                if !endpoint.isPublicFile { try policy.checkOrigin(head) }
+                if endpoint.requiresToken { try policy.token.check(head, query: QueryParameters(target: head.uri[...])) }
                 if let accepted = APIEndpoints.acceptedMediaTypes(endpoint) {
                     let contentType = head.headers.first(name: "Content-Type")
                     guard let mediaType = APIRequest.mediaType(of: contentType), accepted.contains(mediaType) else {
@@ -65,7 +66,7 @@ struct APIRouter: Sendable {
     func respond(to target: Target, request: APIRequest) throws -> EndpointResponse {
         switch target {
         case .endpoint(let endpoint, _): try self.endpoints.respond(endpoint, to: request)
-        case .preflight(let allowed): .complete(self.policy.cors.preflightResponse(methods: allowed))
+        case .preflight(let allowed): .complete(self.settings.current.policy.cors.preflightResponse(methods: allowed))
         }
     }
 }

@@ -250,7 +250,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         self.router.endpoints.metrics.countResponse(route: self.router.routeName(of: head), status: status)
         var headers = headers
         if let contentLength { headers.replaceOrAdd(name: "Content-Length", value: String(contentLength)) }
-        self.router.policy.addCORSHeaders(for: head, to: &headers)
+        self.router.settings.current.policy.addCORSHeaders(for: head, to: &headers)
         let version = head?.version ?? .http1_1
         if !self.machine.keepsAliveAfterResponse {
             headers.replaceOrAdd(name: "Connection", value: "close")
