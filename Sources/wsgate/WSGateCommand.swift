@@ -39,11 +39,17 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    @Option(name: .long, help: "text, or json for one JSON object per line (journald, log shippers).")
+    var logFormat: String?
+
     func run() async throws {
-        let configuration = try await ConfigurationLoader.load(file: self.config, listen: self.listen, logLevel: self.logLevel)
+        var configuration = try await ConfigurationLoader.load(file: self.config, listen: self.listen, logLevel: self.logLevel)
+        if let logFormat { try configuration.setLogFormat(logFormat) }
         let levels = LogLevelSwitch(configuration.logLevel)
+        let format = configuration.logFormat
         LoggingSystem.bootstrap { label in
-            SwitchedLogHandler(base: StreamLogHandler.standardError(label: label), levels: levels)
+            let base: any LogHandler = format == .json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            return SwitchedLogHandler(base: base, levels: levels)
         }
         let logger = Logger(label: "wsgate")
         let notifier = SystemdNotifier()

@@ -1,6 +1,4 @@
 import Foundation
-import NIOCore
-import NIOPosix
 import Testing
 import WSGateTestSupport
 
@@ -49,10 +47,7 @@ struct ListenerTests {
     }
 
     @Test func aSocketPassedTheWaySystemdPassesItIsServed() async throws {
-        // A free port: bound, read, closed, and bound again by systemd-socket-activate.
-        let probe = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        let port = try #require(probe.localAddress?.port)
-        try await probe.close()
+        let port = try await freeLoopbackPort()
         // systemd-socket-activate starts the gateway at the first connection, which waits in the
         // backlog of the passed socket until the gateway accepts it. One shell runs it all, so
         // that the gateway is stopped whatever happens.

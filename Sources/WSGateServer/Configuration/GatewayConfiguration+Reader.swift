@@ -37,6 +37,7 @@ extension GatewayConfiguration {
         }
         self.unixSocketGroup = values.string("listenSocket.group") ?? self.unixSocketGroup
         if let level = values.string("logLevel") { try self.setLogLevel(level) }
+        if let format = values.string("logFormat") { try self.setLogFormat(format) }
         let hour = 3600
         self.pool.maxConnections = try values.int("limits.maxConnections", in: 1...1_000_000) ?? self.pool.maxConnections
         // A body is collected into one buffer, which holds less than 4 GiB.

@@ -13,6 +13,8 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var unixSocketGroup: String?
     /// The log level.
     public var logLevel = Logger.Level.info
+    /// How log lines are written: `text` for people, `json` (one object per line) for journald and shippers.
+    public var logFormat = LogFormat.text
     /// Connection limits, timings and history sizes.
     public var pool = PoolSettings()
     /// The HTTP front end's limits: connections, idle timeout, body and target sizes.
@@ -52,6 +54,14 @@ public struct GatewayConfiguration: Sendable, Equatable {
         }
     }
 
+    /// Sets `logFormat` from its name: text or json.
+    public mutating func setLogFormat(_ name: String) throws(InvalidInputError) {
+        guard let format = LogFormat(rawValue: name.lowercased()) else {
+            throw InvalidInputError("The log format \"\(name)\" is not text or json.")
+        }
+        self.logFormat = format
+    }
+
     /// Sets `logLevel` from its name: trace, debug, info, notice, warning, error or critical.
     public mutating func setLogLevel(_ name: String) throws(InvalidInputError) {
         guard let level = Logger.Level(rawValue: name.lowercased()) else {
@@ -59,4 +69,12 @@ public struct GatewayConfiguration: Sendable, Equatable {
         }
         self.logLevel = level
     }
+}
+
+/// How log lines are written.
+public enum LogFormat: String, Sendable, Equatable {
+    /// swift-log's text lines.
+    case text
+    /// One JSON object per line.
+    case json
 }
