@@ -75,6 +75,8 @@ struct MultiplexedEventsEndpointTests {
         ("/events?connections=a,b", [("Last-Event-ID", "1,2,3")]),
         ("/events?connections=a,b", [("Last-Event-ID", "1,x")]),
         ("/events?connections=a&binary=hex", []),
+        ("/events?connections=a.b", []),
+        ("/events?connections=a&lastEventId=x", [("Last-Event-ID", "1")]),
     ])
     func aMalformedStreamRequestIsA400(path: String, headers: [(String, String)]) async throws {
         try await withGateway { client, _ in

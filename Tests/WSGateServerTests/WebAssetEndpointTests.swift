@@ -1,5 +1,6 @@
+import Foundation
 import Testing
-import WSGateServer
+@testable import WSGateServer
 import WSGateTestSupport
 
 /// `GET /`, `/client.js`, `/client.d.ts`: content types and revalidation.
@@ -26,6 +27,23 @@ struct WebAssetEndpointTests {
             #expect(revalidated.text.isEmpty)
             let changed = try await client.request(.GET, path, headers: [("If-None-Match", "\"other\"")])
             #expect(changed.status == 200)
+        }
+    }
+
+    @Test func theOpenAPIDocumentDescribesEveryRouteOfTheTable() async throws {
+        try await withGateway { client, _ in
+            let response = try await client.request(.GET, "/openapi.json")
+            #expect(response.status == 200)
+            #expect(response.headers["Content-Type"] == ["application/json"])
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(response.text.utf8)) as? [String: Any])
+            #expect(document["openapi"] as? String == "3.1.0")
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            var described: Set<String> = []
+            for (path, operations) in paths {
+                for method in operations.keys where method != "parameters" { described.insert("\(method.uppercased()) \(path)") }
+            }
+            let routes = Set(RouteTable.api.routes.map { "\($0.method.rawValue) \($0.pattern)" })
+            #expect(described == routes)
         }
     }
 }

@@ -17,7 +17,7 @@ struct APIEndpoints: Sendable {
         case .openConnection: ConnectRequest.mediaTypes
         case .send: SendRequest.mediaTypes
         case .health, .readiness, .listConnections, .connectionInfo, .closeConnection, .events, .multiplexedEvents,
-            .consolePage, .clientModule, .clientTypes, .metrics:
+            .consolePage, .clientModule, .clientTypes, .metrics, .openAPIDocument:
             nil
         }
     }
@@ -38,6 +38,7 @@ struct APIEndpoints: Sendable {
         case .clientModule: self.webAsset(.clientModule, request)
         case .clientTypes: self.webAsset(.clientTypes, request)
         case .metrics: .complete(self.scrapeMetrics())
+        case .openAPIDocument: self.webAsset(.openAPIDocument, request)
         }
     }
 

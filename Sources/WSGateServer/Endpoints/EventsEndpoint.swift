@@ -25,8 +25,8 @@ struct EventStreamRequest {
     init(_ request: APIRequest) throws(APIError) {
         let query = request.query
         self.binaryEncoding = try Self.binaryEncoding(query)
-        if let lastEventID = Self.lastEventID(request) {
-            self.cursor = .after(try Self.eventID(lastEventID, in: lastEventID))
+        if let id = try Self.lastEventID(request, parse: { (text) throws(APIError) in try Self.eventID(text, in: text) }) {
+            self.cursor = .after(id)
         } else {
             switch query["from"] {
             case nil: self.cursor = .beginning
@@ -45,9 +45,15 @@ struct EventStreamRequest {
         }
     }
 
-    /// The cursor the request resumes from: its `Last-Event-ID` header or `?lastEventId=`.
-    static func lastEventID(_ request: APIRequest) -> String? {
-        request.head.headers.first(name: "Last-Event-ID") ?? request.query["lastEventId"]
+    /// The cursor the request resumes from, read by `parse`: its `Last-Event-ID` header (which an
+    /// `EventSource` sends when it reconnects), else `?lastEventId=`. Both are parsed, so that a
+    /// malformed one is refused even where the other wins.
+    static func lastEventID<Cursor>(
+        _ request: APIRequest, parse: (String) throws(APIError) -> Cursor
+    ) throws(APIError) -> Cursor? {
+        let header = try request.head.headers.first(name: "Last-Event-ID").map(parse)
+        let query = try request.query["lastEventId"].map(parse)
+        return header ?? query
     }
 
     /// `text` (part of the cursor `cursor`) as an event id.

@@ -16,17 +16,21 @@ extension APIEndpoints {
         guard connectionIDs.count <= Self.maxStreamMembers else {
             throw APIError.invalidRequest("One stream carries at most \(Self.maxStreamMembers) connections.")
         }
+        if let malformed = connectionIDs.first(where: { !Self.isConnectionIDShaped($0) }) {
+            throw APIError.invalidRequest("\"\(malformed)\" is not a connection id: ids are letters, digits, - and _.")
+        }
         guard Set(connectionIDs).count == connectionIDs.count else {
             throw APIError.invalidRequest("?connections lists a connection twice.")
         }
-        var cursors: [Int] = []
-        if let lastEventID = EventStreamRequest.lastEventID(request) {
-            let entries = lastEventID.split(separator: ",", omittingEmptySubsequences: false)
+        let cursors = try EventStreamRequest.lastEventID(request) { (text) throws(APIError) -> [Int] in
+            let entries = text.split(separator: ",", omittingEmptySubsequences: false)
             guard entries.count <= connectionIDs.count else {
-                throw APIError.invalidRequest("The last event id \"\(lastEventID)\" has more entries than ?connections.")
+                throw APIError.invalidRequest("The last event id \"\(text)\" has more entries than ?connections.")
             }
-            for entry in entries { cursors.append(try EventStreamRequest.eventID(entry, in: lastEventID)) }
-        }
+            var cursors: [Int] = []
+            for entry in entries { cursors.append(try EventStreamRequest.eventID(entry, in: text)) }
+            return cursors
+        } ?? []
         let members = connectionIDs.enumerated().map { position, id -> MultiplexedSubscription.Member in
             guard let connection = self.pool.connection(ConnectionID(id)) else { return .unknown(connectionID: id) }
             let cursor: EventCursor = position < cursors.count ? .after(cursors[position]) : .beginning
@@ -36,5 +40,17 @@ extension APIEndpoints {
             }
         }
         return .eventStream(MultiplexedSubscription(members: members, cursors: cursors))
+    }
+
+    /// Whether `text` has the characters of a connection id (URL-safe base64).
+    private static func isConnectionIDShaped(_ text: String) -> Bool {
+        text.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "_"):
+                true
+            default: false
+            }
+        }
     }
 }

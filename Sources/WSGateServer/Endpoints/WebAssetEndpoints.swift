@@ -1,4 +1,4 @@
-/// `GET /`, `GET /client.js`, `GET /client.d.ts`: the files for web frontends.
+/// `GET /`, `GET /client.js`, `GET /client.d.ts`, `GET /openapi.json`: files served from the binary.
 extension APIEndpoints {
     func webAsset(_ asset: WebAsset, _ request: APIRequest) -> EndpointResponse {
         .complete(asset.response(to: request.head.headers))

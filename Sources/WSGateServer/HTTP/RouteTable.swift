@@ -28,6 +28,8 @@ enum Endpoint: Sendable, Equatable, CaseIterable {
     case clientTypes
     /// `GET /metrics`: the Prometheus text format.
     case metrics
+    /// `GET /openapi.json`: the API described in OpenAPI 3.1.
+    case openAPIDocument
 
     /// Whether the endpoint serves a file for pages of any origin: code and a page, no data.
     var isPublicFile: Bool {
@@ -93,6 +95,7 @@ struct RouteTable: Sendable {
         Route(method: .GET, pattern: "/client.js", endpoint: .clientModule),
         Route(method: .GET, pattern: "/client.d.ts", endpoint: .clientTypes),
         Route(method: .GET, pattern: "/metrics", endpoint: .metrics),
+        Route(method: .GET, pattern: "/openapi.json", endpoint: .openAPIDocument),
     ])
 
     /// Every route, in the order they are tried.

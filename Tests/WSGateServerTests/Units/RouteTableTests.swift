@@ -20,6 +20,7 @@ struct RouteTableTests {
         (.GET, "/client.js", .endpoint(.clientModule, connectionID: nil)),
         (.GET, "/client.d.ts", .endpoint(.clientTypes, connectionID: nil)),
         (.GET, "/metrics", .endpoint(.metrics, connectionID: nil)),
+        (.GET, "/openapi.json", .endpoint(.openAPIDocument, connectionID: nil)),
     ])
     func eachRouteReachesItsEndpoint(method: HTTPMethod, path: String, match: RouteTable.Match) {
         #expect(self.table.match(method, path: path[...]) == match)
