@@ -10,12 +10,14 @@ struct JSONLogTests {
         let probe = FileManager.default.temporaryDirectory.appendingPathComponent("wsgate-log-\(UUID())")
         defer { try? FileManager.default.removeItem(at: probe) }
         // The gateway runs in a shell that stops it once curl has opened and deleted a connection
-        // whose URL holds a secret in its query.
+        // whose URL holds a secret in its query, and the connection's end is logged.
         let script = """
             "$0" --listen 127.0.0.1:$2 --log-format json 2> "$1" & gateway=$!
             port=$2
             id=$(curl -s --retry 50 --retry-connrefused --retry-delay 0 -H 'Content-Type: application/json' -d '{"url": "\(server.url("/feed?token=s3cret"))"}' http://127.0.0.1:$port/connections | grep -o '"id":"[^"]*' | cut -d'"' -f4)
             curl -s -X DELETE http://127.0.0.1:$port/connections/$id > /dev/null
+            # The connection's last line comes once the upstream has closed TCP, after the DELETE.
+            timeout 10 tail -n +1 -f "$1" | grep -q -m1 '"message":"closed"'
             kill $gateway; wait $gateway
             """
         let answering = Task {
