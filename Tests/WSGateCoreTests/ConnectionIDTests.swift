@@ -18,6 +18,8 @@ import WSGateCore
         for id in ids {
             #expect(id.count == 22)
             #expect(id.allSatisfy(alphabet.contains))
+            #expect(ConnectionID.isWellFormed(id))
         }
+        for malformed in ["", "a.b", "a b", "a,b", "é", "a/b"] { #expect(!ConnectionID.isWellFormed(malformed), "\(malformed)") }
     }
 }

@@ -23,8 +23,11 @@ import WSGateServer
 
     @Test func theFileOverridesDefaultsAndTheEnvironmentOverridesTheFile() async throws {
         let path = try self.writeConfig("""
-            listen: 127.0.0.1:9000
+            listen: [127.0.0.1:9000, "[::1]:9001", "unix:/run/wsgate.sock"]
+            listenSocket:
+              mode: "0600"
             logLevel: debug
+            logFormat: json
             limits:
               maxConnections: 50
             http:
@@ -45,7 +48,9 @@ import WSGateServer
                 "WSGATE_SECURITY_ALLOWED_HOSTS": "a.lan,b.lan", "WSGATE_HTTP_IDLE_TIMEOUT_SECONDS": "5", "UNRELATED": "1",
             ]
         )
-        #expect(configuration.listen == [.tcp(host: "127.0.0.1", port: 9000)])
+        #expect(configuration.listen == [.tcp(host: "127.0.0.1", port: 9000), .tcp(host: "::1", port: 9001), .unix(path: "/run/wsgate.sock")])
+        #expect(configuration.unixSocketMode == 0o600)
+        #expect(configuration.logFormat == .json)
         #expect(configuration.logLevel == .debug)
         #expect(configuration.pool.maxConnections == 70)
         #expect(configuration.pool.history.maxEvents == 10)
@@ -61,6 +66,7 @@ import WSGateServer
 
     @Test(arguments: [
         ["WSGATE_LIMITS_MAX_CONNECTIONS": "many"], ["WSGATE_LISTEN": "nowhere"], ["WSGATE_LOG_LEVEL": "loud"],
+        ["WSGATE_LISTEN": "unix:relative.sock"], ["WSGATE_LISTEN_SOCKET_MODE": "0999"], ["WSGATE_LOG_FORMAT": "xml"],
         ["WSGATE_CONNECTION_MAX_MESSAGE_SIZE": "0"], ["WSGATE_KEEPALIVE_SECONDS": "0"], ["WSGATE_HTTP_MAX_CONNECTIONS": "0"],
         ["WSGATE_CONNECTION_WRITE_BUFFER_SIZE": "10", "WSGATE_CONNECTION_MAX_WRITE_BUFFER_SIZE": "10"],
     ])

@@ -27,6 +27,7 @@ struct SendEndpointTests {
             for (body, contentType) in sends {
                 let response = try await client.send(id, body, contentType: contentType)
                 #expect(response.status == 204, "\(body): \(response.text)")
+                #expect(response.headers["Content-Length"].isEmpty, "a 204 carries no Content-Length (RFC 9110, 8.6)")
             }
             var received: [String] = []
             for _ in 0..<11 {

@@ -10,6 +10,19 @@ public struct ConnectionID: Hashable, Sendable, CustomStringConvertible {
         return ConnectionID(description: withUnsafeBytes(of: bits) { Base64.encodeURLSafe($0) })
     }
 
+    /// Whether `text` is made of the characters an id has (URL-safe base64), so that a list of ids
+    /// can refuse what cannot be one.
+    public static func isWellFormed(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "_"):
+                true
+            default: false
+            }
+        }
+    }
+
     /// Wraps an id taken from a request path; unknown ids simply find no connection.
     public init(_ text: String) {
         self.description = text

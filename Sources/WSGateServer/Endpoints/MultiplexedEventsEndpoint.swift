@@ -16,7 +16,7 @@ extension APIEndpoints {
         guard connectionIDs.count <= Self.maxStreamMembers else {
             throw APIError.invalidRequest("One stream carries at most \(Self.maxStreamMembers) connections.")
         }
-        if let malformed = connectionIDs.first(where: { !Self.isConnectionIDShaped($0) }) {
+        if let malformed = connectionIDs.first(where: { !ConnectionID.isWellFormed($0) }) {
             throw APIError.invalidRequest("\"\(malformed)\" is not a connection id: ids are letters, digits, - and _.")
         }
         guard Set(connectionIDs).count == connectionIDs.count else {
@@ -40,17 +40,5 @@ extension APIEndpoints {
             }
         }
         return .eventStream(MultiplexedSubscription(members: members, cursors: cursors))
-    }
-
-    /// Whether `text` has the characters of a connection id (URL-safe base64).
-    private static func isConnectionIDShaped(_ text: String) -> Bool {
-        text.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "_"):
-                true
-            default: false
-            }
-        }
     }
 }
