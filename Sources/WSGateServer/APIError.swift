@@ -92,6 +92,15 @@ extension APIError {
         )
     }
 
+    /// 503 `too_many_streams`, with `Retry-After`.
+    static func tooManyStreams(limit: Int) -> APIError {
+        var error = APIError(
+            .serviceUnavailable, "too_many_streams", "The gateway serves its maximum of \(limit) event streams (limits.maxEventStreams)."
+        )
+        error.headers.add(name: "Retry-After", value: "1")
+        return error
+    }
+
     /// Maps any error thrown while answering a request to its API error.
     init(_ error: any Error) {
         switch error {
@@ -103,6 +112,18 @@ extension APIError {
             self.init(upstream: error)
         case PoolError.capacityExhausted(let limit):
             self.init(.serviceUnavailable, "capacity_exhausted", "The gateway holds its maximum of \(limit) connections.")
+            self.headers.add(name: "Retry-After", value: "1")
+        case PoolError.clientCapacityExhausted(let limit):
+            self.init(
+                .tooManyRequests, "too_many_connections",
+                "This client address holds its maximum of \(limit) connections (limits.maxConnectionsPerClient)."
+            )
+            self.headers.add(name: "Retry-After", value: "1")
+        case SubscribeError.tooManySubscribers(let limit):
+            self.init(
+                .tooManyRequests, "too_many_subscribers",
+                "The connection has its maximum of \(limit) subscribers (limits.maxSubscribersPerConnection)."
+            )
             self.headers.add(name: "Retry-After", value: "1")
         case PoolError.shuttingDown:
             self.init(.serviceUnavailable, "shutting_down", "The gateway is shutting down.")
@@ -123,6 +144,8 @@ extension APIError {
             self.init(.badGateway, "upstream_handshake_failed", error.description, extra: status.map { ["status": .integer($0)] } ?? [:])
         case .timedOut:
             self.init(.gatewayTimeout, "upstream_timeout", error.description)
+        case .forbidden:
+            self.init(.forbidden, "upstream_forbidden", error.description)
         }
     }
 

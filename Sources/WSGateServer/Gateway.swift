@@ -33,6 +33,7 @@ public struct Gateway: Sendable {
         let server = HTTPServer(
             listen: self.configuration.listen, unixSocketMode: self.configuration.unixSocketMode,
             unixSocketGroup: self.configuration.unixSocketGroup, limits: self.configuration.http, router: router,
+            streamSlots: EventStreamSlots(limit: self.configuration.http.maxEventStreams),
             onListening: onServerRunning, eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: self.logger
         )
         return [server, PoolLifecycleService(pool: self.pool, keepaliveInterval: self.configuration.keepaliveInterval)]

@@ -17,7 +17,7 @@ struct EventHistoryTests {
     @Test func aFirstSubscriberGetsEverythingRetained() async throws {
         let history = self.history(texts: 1...3)
         history.finish()
-        let records = await SubscriptionReader(try #require(self.stream(history, .beginning))).remaining()
+        let records = await SubscriptionReader(try #require(try self.stream(history, .beginning))).remaining()
         #expect(records.map(\.id) == [1, 2, 3])
         #expect(records.map(\.json) == ["m1", "m2", "m3"].map { ["type": "Text", "data": .string($0)] })
     }
@@ -25,13 +25,13 @@ struct EventHistoryTests {
     @Test func aCursorResumesAfterItsEvent() async throws {
         let history = self.history(texts: 1...5)
         history.finish()
-        let records = await SubscriptionReader(try #require(self.stream(history, .after(3)))).remaining()
+        let records = await SubscriptionReader(try #require(try self.stream(history, .after(3)))).remaining()
         #expect(records.map(\.id) == [4, 5])
     }
 
     @Test func aCursorAheadOfTheHistorySkipsTheEventsUpToIt() async throws {
         let history = self.history(texts: 1...1)
-        let reader = SubscriptionReader(try #require(self.stream(history, .after(3))))
+        let reader = SubscriptionReader(try #require(try self.stream(history, .after(3))))
         for index in 2...5 { history.append(.message(.text("m\(index)"))) }
         history.finish()
         #expect(await reader.remaining().map(\.id) == [4, 5])
@@ -39,7 +39,7 @@ struct EventHistoryTests {
 
     @Test func nowSkipsHistory() async throws {
         let history = self.history(texts: 1...2)
-        let reader = SubscriptionReader(try #require(self.stream(history, .now)))
+        let reader = SubscriptionReader(try #require(try self.stream(history, .now)))
         history.append(.message(.text("new")))
         history.finish()
         #expect(await reader.remaining().map(\.id) == [3])
@@ -48,7 +48,7 @@ struct EventHistoryTests {
     @Test func aCursorOlderThanTheHistoryGetsAGapEvent() async throws {
         let history = self.history(HistoryLimits(maxEvents: 3, overflow: .dropOldest), texts: 1...10)
         history.finish()
-        let records = await SubscriptionReader(try #require(self.stream(history, .after(2)))).remaining()
+        let records = await SubscriptionReader(try #require(try self.stream(history, .after(2)))).remaining()
         #expect(records.first?.event == "gap")
         #expect(records.first?.json == ["missed": 5, "firstAvailable": 8])
         #expect(records.dropFirst().map(\.id) == [8, 9, 10])
@@ -58,7 +58,7 @@ struct EventHistoryTests {
         let history = EventHistory(limits: HistoryLimits(maxBytes: 1000, overflow: .dropOldest))
         for _ in 1...20 { history.append(.message(.text(String(repeating: "x", count: 100)))) }
         history.finish()
-        let ids = await SubscriptionReader(try #require(self.stream(history, .beginning))).remaining().map(\.id)
+        let ids = await SubscriptionReader(try #require(try self.stream(history, .beginning))).remaining().map(\.id)
         #expect(ids.count < 20 && ids.count >= 3)
         #expect(ids.last == 20)
     }
@@ -66,7 +66,7 @@ struct EventHistoryTests {
     @Test func withDropOldestALateSubscriberWithoutACursorGetsAGapFirst() async throws {
         let history = self.history(HistoryLimits(maxEvents: 3, overflow: .dropOldest), texts: 1...10)
         history.finish()
-        let records = await SubscriptionReader(try #require(self.stream(history, .beginning))).remaining()
+        let records = await SubscriptionReader(try #require(try self.stream(history, .beginning))).remaining()
         #expect(records.first?.event == "gap")
         #expect(records.first?.json == ["missed": 7, "firstAvailable": 8])
         #expect(records.dropFirst().map(\.id) == [8, 9, 10])
@@ -84,7 +84,7 @@ struct EventHistoryTests {
         #expect(calls.withLockedValue { $0 } == [false])
         #expect(history.isUpstreamPaused)
         #expect(try metrics.expectCounter("wsgate_upstream_reads_paused_total").totalValue == 1)
-        let reader = SubscriptionReader(try #require(self.stream(history, .beginning)))
+        let reader = SubscriptionReader(try #require(try self.stream(history, .beginning)))
         #expect(calls.withLockedValue { $0 } == [false, true])
         #expect(try metrics.expectMeter("wsgate_subscribers").lastValue == 1)
         history.finish()
@@ -97,30 +97,30 @@ struct EventHistoryTests {
         let history = EventHistory(limits: HistoryLimits(maxEvents: 3))
         let calls = NIOLockedValueBox<[Bool]>([])
         history.setReadingControl { isReading in calls.withLockedValue { $0.append(isReading) } }
-        let reader = SubscriptionReader(try #require(self.stream(history, .beginning)))
+        let reader = SubscriptionReader(try #require(try self.stream(history, .beginning)))
         for index in 1...10 { history.append(.message(.text("m\(index)"))) }
         history.finish()
         #expect(await reader.remaining().map(\.id) == Array(1...10))
         #expect(calls.withLockedValue { $0 }.isEmpty)
         // A later subscriber finds the newest three, after a gap.
-        let late = await SubscriptionReader(try #require(self.stream(history, .beginning))).remaining()
+        let late = await SubscriptionReader(try #require(try self.stream(history, .beginning))).remaining()
         #expect(late.first?.json == ["missed": 7, "firstAvailable": 8])
         #expect(late.dropFirst().map(\.id) == [8, 9, 10])
     }
 
-    @Test func aSubscriberThatSkipsHistoryReleasesThePause() {
+    @Test func aSubscriberThatSkipsHistoryReleasesThePause() throws {
         let history = EventHistory(limits: HistoryLimits(maxEvents: 2))
         let calls = NIOLockedValueBox<[Bool]>([])
         history.setReadingControl { isReading in calls.withLockedValue { $0.append(isReading) } }
         for index in 1...3 { history.append(.message(.text("m\(index)"))) }
-        _ = self.stream(history, .now)
+        _ = try self.stream(history, .now)
         #expect(calls.withLockedValue { $0 } == [false, true])
     }
 
-    @Test func aCursorAtTheEndOfAnEndedHistoryIsComplete() {
+    @Test func aCursorAtTheEndOfAnEndedHistoryIsComplete() throws {
         let history = self.history(texts: 1...2)
         history.finish()
-        guard case .complete = history.subscribe(from: .after(2), binaryEncoding: .integerArray) else {
+        guard case .complete = try history.subscribe(from: .after(2), binaryEncoding: .integerArray) else {
             Issue.record("expected complete")
             return
         }
@@ -128,7 +128,7 @@ struct EventHistoryTests {
 
     @Test func everySubscriberReceivesEveryEventInOrder() async throws {
         let history = EventHistory(limits: HistoryLimits())
-        let readers = try (0..<3).map { _ in SubscriptionReader(try #require(self.stream(history, .beginning))) }
+        let readers = try (0..<3).map { _ in SubscriptionReader(try #require(try self.stream(history, .beginning))) }
         for index in 1...100 { history.append(.message(.binary(ByteBuffer(bytes: [UInt8(index)])))) }
         history.finish()
         for reader in readers {
@@ -140,8 +140,8 @@ struct EventHistoryTests {
 
     @Test func base64SubscribersGetBase64AndOthersIntegerArrays() async throws {
         let history = EventHistory(limits: HistoryLimits())
-        let arrays = SubscriptionReader(try #require(self.stream(history, .beginning)))
-        let base64 = SubscriptionReader(try #require(self.stream(history, .beginning, .base64)))
+        let arrays = SubscriptionReader(try #require(try self.stream(history, .beginning)))
+        let base64 = SubscriptionReader(try #require(try self.stream(history, .beginning, .base64)))
         history.append(.message(.ping(ByteBuffer(bytes: [1, 2]))))
         history.finish()
         #expect(await arrays.nextJSON() == ["type": "Ping", "data": [1, 2]])
@@ -150,10 +150,10 @@ struct EventHistoryTests {
 
     @Test func eventsAppendedTogetherReachEachSubscriberInItsEncodingFromItsCursor() async throws {
         let history = EventHistory(limits: HistoryLimits())
-        let arrays = SubscriptionReader(try #require(self.stream(history, .beginning)))
-        let base64 = SubscriptionReader(try #require(self.stream(history, .beginning, .base64)))
-        let pastTheFirstThree = SubscriptionReader(try #require(self.stream(history, .after(3))))
-        let pastTheBatch = SubscriptionReader(try #require(self.stream(history, .after(6))))
+        let arrays = SubscriptionReader(try #require(try self.stream(history, .beginning)))
+        let base64 = SubscriptionReader(try #require(try self.stream(history, .beginning, .base64)))
+        let pastTheFirstThree = SubscriptionReader(try #require(try self.stream(history, .after(3))))
+        let pastTheBatch = SubscriptionReader(try #require(try self.stream(history, .after(6))))
         history.append(contentsOf: [
             .message(.text("a")), .message(.binary(ByteBuffer(bytes: [1, 2]))), .message(.text("b\"")),
             .message(.text("c")), .message(.binary(ByteBuffer(bytes: [3]))),
@@ -170,14 +170,14 @@ struct EventHistoryTests {
         #expect(await pastTheFirstThree.remaining().map(\.id) == [4, 5, 6, 7])
         #expect(await pastTheBatch.remaining().map(\.id) == [7])
         // A late subscriber gets the same records from the history.
-        #expect(await SubscriptionReader(try #require(self.stream(history, .after(1), .base64))).remaining().map(\.json) == Array(base64Records.dropFirst().map(\.json)))
+        #expect(await SubscriptionReader(try #require(try self.stream(history, .after(1), .base64))).remaining().map(\.json) == Array(base64Records.dropFirst().map(\.json)))
     }
 
     @Test func aSubscriberThatFallsBehindIsCutOffWithoutAffectingOthers() async throws {
         let metrics = TestMetrics()
         let history = EventHistory(limits: HistoryLimits(subscriberUnsentLimit: 10_000), metrics: GatewayMetrics(factory: metrics))
-        let slow = try #require(self.stream(history, .beginning))
-        let fast = SubscriptionReader(try #require(self.stream(history, .beginning)))
+        let slow = try #require(try self.stream(history, .beginning))
+        let fast = SubscriptionReader(try #require(try self.stream(history, .beginning)))
         let cutOff = NIOLockedBool()
         slow.onCutOff { cutOff.set() }
         for index in 1...200 {
@@ -193,8 +193,8 @@ struct EventHistoryTests {
         #expect(await SubscriptionReader(slow).remaining().count < 200)
     }
 
-    private func stream(_ history: EventHistory, _ cursor: EventCursor, _ binary: BinaryEncoding = .integerArray) -> EventSubscription? {
-        if case .stream(let subscription) = history.subscribe(from: cursor, binaryEncoding: binary) { subscription } else { nil }
+    private func stream(_ history: EventHistory, _ cursor: EventCursor, _ binary: BinaryEncoding = .integerArray) throws -> EventSubscription? {
+        if case .stream(let subscription) = try history.subscribe(from: cursor, binaryEncoding: binary) { subscription } else { nil }
     }
 }
 

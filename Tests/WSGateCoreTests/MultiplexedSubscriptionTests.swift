@@ -6,8 +6,8 @@ import WSGateTestSupport
 /// One stream for several connections: records that name their connection, one cursor for all.
 @Suite(.timeLimit(.minutes(1)))
 struct MultiplexedSubscriptionTests {
-    private func member(_ id: String, _ history: EventHistory, after cursor: Int = 0) -> MultiplexedSubscription.Member {
-        switch history.subscribe(from: .after(cursor), binaryEncoding: .integerArray) {
+    private func member(_ id: String, _ history: EventHistory, after cursor: Int = 0) throws -> MultiplexedSubscription.Member {
+        switch try history.subscribe(from: .after(cursor), binaryEncoding: .integerArray) {
         case .stream(let subscription): .subscribed(connectionID: id, subscription)
         case .complete: .complete(connectionID: id)
         }
@@ -23,7 +23,7 @@ struct MultiplexedSubscriptionTests {
     @Test func eachRecordNamesItsConnectionAndTheCursorListsEveryMember() async throws {
         let a = self.history([.text("a1"), .text("a2")])
         let b = self.history([.binary(ByteBuffer(bytes: [1, 2]))])
-        let stream = MultiplexedSubscription(members: [self.member("A", a), self.member("B", b)], cursors: [])
+        let stream = MultiplexedSubscription(members: try [self.member("A", a), self.member("B", b)], cursors: [])
         let records = await SubscriptionReader(stream).remaining()
         #expect(records.map(\.idField) == ["1,0", "2,0", "2,1"])
         #expect(records.map(\.json) == [
@@ -36,7 +36,7 @@ struct MultiplexedSubscriptionTests {
     @Test func aCursorResumesEachMemberAfterItsOwnEvent() async throws {
         let a = self.history([.text("a1"), .text("a2"), .text("a3")])
         let b = self.history([.text("b1"), .text("b2")])
-        let stream = MultiplexedSubscription(members: [self.member("A", a, after: 2), self.member("B", b, after: 1)], cursors: [2, 1])
+        let stream = MultiplexedSubscription(members: try [self.member("A", a, after: 2), self.member("B", b, after: 1)], cursors: [2, 1])
         let records = await SubscriptionReader(stream).remaining()
         #expect(records.map(\.idField) == ["3,1", "3,2"])
         #expect(records.map { $0.json?["data"]?["data"] } == ["a3", "b2"])
@@ -45,7 +45,7 @@ struct MultiplexedSubscriptionTests {
     @Test func liveEventsOfEveryMemberArriveAndTheStreamEndsWithTheLastMember() async throws {
         let a = self.history([], finished: false)
         let b = self.history([], finished: false)
-        let reader = SubscriptionReader(MultiplexedSubscription(members: [self.member("A", a), self.member("B", b)], cursors: []))
+        let reader = SubscriptionReader(MultiplexedSubscription(members: try [self.member("A", a), self.member("B", b)], cursors: []))
         let appended = Task {
             for index in 1...200 {
                 (index.isMultiple(of: 2) ? a : b).append(.message(.text("\(index)")))
@@ -65,7 +65,7 @@ struct MultiplexedSubscriptionTests {
         let a = EventHistory(limits: limits)
         for index in 1...4 { a.append(.message(.text("a\(index)"))) }
         a.finish()
-        let stream = MultiplexedSubscription(members: [self.member("A", a), .unknown(connectionID: "nope\"")], cursors: [])
+        let stream = MultiplexedSubscription(members: try [self.member("A", a), .unknown(connectionID: "nope\"")], cursors: [])
         let records = await SubscriptionReader(stream).remaining()
         #expect(records.map(\.event) == ["gone", "gap", nil, nil])
         #expect(records.first?.json == ["connection": "nope\""])
@@ -75,7 +75,7 @@ struct MultiplexedSubscriptionTests {
 
     @Test func aCompleteMemberAddsNothing() async throws {
         let a = self.history([.text("a1")])
-        let stream = MultiplexedSubscription(members: [self.member("A", a, after: 1), self.member("B", self.history([.text("b1")]))], cursors: [1])
+        let stream = MultiplexedSubscription(members: try [self.member("A", a, after: 1), self.member("B", self.history([.text("b1")]))], cursors: [1])
         let records = await SubscriptionReader(stream).remaining()
         #expect(records.map(\.idField) == ["1,1"])
     }

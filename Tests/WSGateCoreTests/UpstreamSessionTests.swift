@@ -155,7 +155,7 @@ struct UpstreamSessionTests {
         // The 22 MB record pauses the upstream; under a loaded debug build, the reader may take
         // longer than the default 3 s to come for it, and must not be cut off as stalled.
         let (connection, peer) = try await connect(to: server, config: config) { $0.history.stallTimeout = .seconds(120) }
-        guard case .stream(let subscription) = connection.history.subscribe(from: .beginning, binaryEncoding: .base64) else {
+        guard case .stream(let subscription) = try connection.history.subscribe(from: .beginning, binaryEncoding: .base64) else {
             Issue.record("no event stream")
             return
         }

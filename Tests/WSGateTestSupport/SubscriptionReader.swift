@@ -15,7 +15,7 @@ public final class SubscriptionReader: @unchecked Sendable {
 
     /// Subscribes to `history` from `cursor` and reads the stream; fails if it is already complete.
     public convenience init(_ history: EventHistory, from cursor: EventCursor = .beginning, binary: BinaryEncoding = .integerArray) throws {
-        guard case .stream(let subscription) = history.subscribe(from: cursor, binaryEncoding: binary) else {
+        guard case .stream(let subscription) = try history.subscribe(from: cursor, binaryEncoding: binary) else {
             throw TestFailure("The history is complete at \(cursor).")
         }
         self.init(subscription)

@@ -2,7 +2,7 @@ extension ConnectionConfig {
     /// Every key the JSON form of a connection config may have.
     public static let keys: Set<String> = [
         "headers", "protocols", "readBufferSize", "writeBufferSize", "maxWriteBufferSize",
-        "maxMessageSize", "maxFrameSize", "acceptUnmaskedFrames", "connectTimeoutMs", "compression", "historyOverflow",
+        "maxMessageSize", "maxFrameSize", "acceptUnmaskedFrames", "connectTimeoutMs", "pingIntervalMs", "pingTimeoutMs", "compression", "historyOverflow",
     ]
 
     /// Handshake headers the gateway sets itself; a user value would break the handshake.
@@ -54,8 +54,16 @@ extension ConnectionConfig {
         }
         if let value = fields["connectTimeoutMs"] {
             config.connectTimeoutMilliseconds =
-                try Self.size(value, key: "connectTimeoutMs", minimum: 1, maximum: Self.longestConnectTimeout)
+                try Self.size(value, key: "connectTimeoutMs", minimum: 1, maximum: Self.longestTimeout)
                 ?? defaults.connectTimeoutMilliseconds
+        }
+        if let value = fields["pingIntervalMs"] {
+            config.pingIntervalMilliseconds =
+                try Self.size(value, key: "pingIntervalMs", minimum: 0, maximum: Self.longestTimeout) ?? defaults.pingIntervalMilliseconds
+        }
+        if let value = fields["pingTimeoutMs"] {
+            config.pingTimeoutMilliseconds =
+                try Self.size(value, key: "pingTimeoutMs", minimum: 1, maximum: Self.longestTimeout) ?? defaults.pingTimeoutMilliseconds
         }
         try config.validate()
         return config

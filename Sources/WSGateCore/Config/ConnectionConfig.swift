@@ -20,13 +20,19 @@ public struct ConnectionConfig: Sendable, Equatable {
     public var acceptUnmaskedFrames = false
     /// The bound on TCP connect, TLS and the WebSocket handshake together, in milliseconds.
     public var connectTimeoutMilliseconds = 10_000
+    /// How long the upstream may stay silent before the gateway sends it a keepalive Ping, in
+    /// milliseconds; 0 sends none.
+    public var pingIntervalMilliseconds = 30_000
+    /// How long the gateway waits for a frame after its keepalive Ping before it gives the
+    /// connection up as dead, in milliseconds.
+    public var pingTimeoutMilliseconds = 15_000
     /// Whether to offer permessage-deflate (RFC 7692); used when the server accepts.
     public var compression = false
     /// What the connection's history does when it is full of events no subscriber has taken:
     /// pause reading the upstream (nothing is lost) or drop the oldest.
     public var historyOverflow = HistoryOverflow.pause
 
-    /// tungstenite's defaults, with a 10 s connect timeout.
+    /// tungstenite's defaults, with a 10 s connect timeout and a keepalive Ping after 30 s of silence.
     public init() {}
 
     /// The gateway's own ceiling on an incoming frame or message, which `"none"` does not lift:
@@ -34,8 +40,8 @@ public struct ConnectionConfig: Sendable, Equatable {
     /// bytes per byte for escaped text) it must stay below a `ByteBuffer`'s 4 GiB.
     public static let largestMessage = 512 << 20
 
-    /// The longest connect timeout accepted, in milliseconds (one hour).
-    public static let longestConnectTimeout = 3_600_000
+    /// The longest connect timeout, keepalive interval or keepalive timeout accepted, in milliseconds (one hour).
+    public static let longestTimeout = 3_600_000
 
     /// The frame limit in force: `maxFrameSize`, within ``largestMessage``.
     var effectiveMaxFrameSize: Int { min(self.maxFrameSize ?? Self.largestMessage, Self.largestMessage) }

@@ -11,6 +11,12 @@ public enum EventCursor: Sendable, Equatable {
     case now
 }
 
+/// Why a history refused a subscriber.
+public enum SubscribeError: Error, Equatable {
+    /// `maxSubscribers` subscribers are subscribed.
+    case tooManySubscribers(limit: Int)
+}
+
 /// What a connection's history does when it is full of events that no subscriber has taken.
 public enum HistoryOverflow: String, Sendable, Equatable {
     /// Stop reading the upstream until a subscriber takes events: nothing is lost, and TCP slows
@@ -34,12 +40,15 @@ public struct HistoryLimits: Sendable, Equatable {
     public var stallTimeout: TimeAmount
     /// What happens when the history is full of events no subscriber has taken.
     public var overflow: HistoryOverflow
+    /// The most subscribers at once.
+    public var maxSubscribers: Int
 
-    /// Creates limits; the defaults are 1024 events, 8 MiB, 8 MiB per subscriber, 3 s, and pausing.
+    /// Creates limits; the defaults are 1024 events, 8 MiB, 8 MiB per subscriber, 3 s, pausing, and 100 subscribers.
     public init(
         maxEvents: Int = 1024, maxBytes: Int = 8 << 20, subscriberUnsentLimit: Int = 8 << 20, stallTimeout: TimeAmount = .seconds(3),
-        overflow: HistoryOverflow = .pause
+        overflow: HistoryOverflow = .pause, maxSubscribers: Int = 100
     ) {
+        self.maxSubscribers = maxSubscribers
         self.maxEvents = maxEvents
         self.maxBytes = maxBytes
         self.subscriberUnsentLimit = subscriberUnsentLimit
@@ -266,8 +275,12 @@ public final class EventHistory: Sendable {
 
     /// Subscribes from `cursor`: the retained events after it are queued at once, then every new one.
     /// A cursor older than the history first gets an `event: gap` record saying how many were missed.
-    public func subscribe(from cursor: EventCursor, binaryEncoding: BinaryEncoding) -> Subscription {
-        let (subscription, change) = self.state.withLockedValue { state -> (Subscription, ReadingChange?) in
+    /// Throws ``SubscribeError/tooManySubscribers(limit:)`` when `maxSubscribers` are subscribed.
+    public func subscribe(from cursor: EventCursor, binaryEncoding: BinaryEncoding) throws -> Subscription {
+        let (subscription, change) = try self.state.withLockedValue { state -> (Subscription, ReadingChange?) in
+            guard state.subscribers.count < self.limits.maxSubscribers else {
+                throw SubscribeError.tooManySubscribers(limit: self.limits.maxSubscribers)
+            }
             let after: Int
             switch cursor {
             case .now: after = state.lastEventID

@@ -21,6 +21,8 @@ public final class Connection: Sendable {
         var isClosing = false
         var isSettled = false
         var outcome: CloseOutcome?
+        /// When a client last sent on the connection or was seen subscribed to it.
+        var lastClaimedAt = NIODeadline.now()
     }
 
     private let state: NIOLockedValueBox<State>
@@ -75,7 +77,11 @@ public final class Connection: Sendable {
     /// Sends `messages` in order; the future completes, on the connection's event loop, once the
     /// last is written to the socket, or fails with a ``SendError``.
     public func send(_ messages: [Message]) -> EventLoopFuture<Void> {
-        guard let upstream = self.state.withLockedValue({ $0.upstream }) else {
+        let upstream = self.state.withLockedValue { state in
+            state.lastClaimedAt = .now()
+            return state.upstream
+        }
+        guard let upstream else {
             return self.endPromise.futureResult.eventLoop.makeFailedFuture(SendError.connectionClosed(nil))
         }
         if messages.contains(where: { if case .close = $0 { true } else { false } }) {
@@ -84,6 +90,16 @@ public final class Connection: Sendable {
         let written = upstream.channel.eventLoop.makePromise(of: Void.self)
         Self.onSessionLoop(upstream) { $0.send(messages, promise: written) }
         return written.futureResult
+    }
+
+    /// Whether no client has sent on the connection or subscribed to it for `idleTimeout`, as of
+    /// `now`. A subscriber seen now counts as a claim now.
+    func isAbandoned(for idleTimeout: TimeAmount, now: NIODeadline) -> Bool {
+        let isSubscribed = self.history.subscriberCount > 0
+        return self.state.withLockedValue { state in
+            if isSubscribed { state.lastClaimedAt = now }
+            return now - state.lastClaimedAt >= idleTimeout
+        }
     }
 
     /// Starts the closing handshake with `frame` (unless it has started) and waits for the end of
@@ -132,9 +148,10 @@ public final class Connection: Sendable {
 
     /// Connects the upstream; the connection's events start arriving in its history at once.
     /// Fails with an ``UpstreamConnectError``.
-    func connect(config: ConnectionConfig, closeTimeout: TimeAmount) -> EventLoopFuture<Void> {
+    func connect(config: ConnectionConfig, closeTimeout: TimeAmount, egress: EgressPolicy) -> EventLoopFuture<Void> {
         UpstreamConnector.connect(
-            to: self.url, config: config, closeTimeout: closeTimeout, observer: self, on: self.endPromise.futureResult.eventLoop
+            to: self.url, config: config, egress: egress, closeTimeout: closeTimeout, observer: self,
+            on: self.endPromise.futureResult.eventLoop
         ).map { upstream in
             self.state.withLockedValue { $0.upstream = upstream }
             self.log("opened", ["upstream": "\(self.url.origin)", "protocol": "\(upstream.subprotocol ?? "-")"])

@@ -7,14 +7,23 @@ import NIOPosix
 public struct PoolSettings: Sendable, Equatable {
     /// The most connections open or opening at once.
     public var maxConnections = 10_000
+    /// The most connections open or opening at once for one client address; `nil` for no limit
+    /// but `maxConnections`. Every local client shares one loopback address.
+    public var maxConnectionsPerClient: Int?
+    /// How long a connection may go without a subscriber and without a send before it is closed
+    /// with 1001 "Going Away"; `nil` keeps abandoned connections open.
+    public var idleTimeout: TimeAmount? = .minutes(10)
     /// How long a closing handshake may wait for the upstream's Close.
     public var closeTimeout = TimeAmount.seconds(5)
     /// How long an ended connection stays known, so that subscribers can fetch its last events.
     public var endedRetention = TimeAmount.seconds(60)
     /// What each connection's history keeps.
     public var history = HistoryLimits()
+    /// Which upstreams connections may reach.
+    public var egress = EgressPolicy()
 
-    /// The defaults: 10,000 connections, 5 s close timeout, 60 s retention, default history.
+    /// The defaults: 10,000 connections (no limit per client), 10 min idle timeout, 5 s close
+    /// timeout, 60 s retention, default history.
     public init() {}
 }
 
@@ -22,6 +31,8 @@ public struct PoolSettings: Sendable, Equatable {
 public enum PoolError: Error, Equatable {
     /// `maxConnections` connections are open or opening.
     case capacityExhausted(limit: Int)
+    /// `maxConnectionsPerClient` connections of this client are open or opening.
+    case clientCapacityExhausted(limit: Int)
     /// The gateway is shutting down.
     case shuttingDown
 }
@@ -34,7 +45,27 @@ public final class ConnectionPool: Sendable {
         var connections: [ConnectionID: Connection] = [:]
         /// Connections open or opening: what counts against the limit.
         var activeCount = 0
+        /// Connections open or opening per client address.
+        var activeCountByClient: [String: Int] = [:]
         var isShuttingDown = false
+
+        /// Counts a connection of `client` as open or opening, or throws if a limit is reached.
+        mutating func admit(client: String?, settings: PoolSettings) throws(PoolError) {
+            guard !self.isShuttingDown else { throw .shuttingDown }
+            guard self.activeCount < settings.maxConnections else { throw .capacityExhausted(limit: settings.maxConnections) }
+            if let client, let limit = settings.maxConnectionsPerClient {
+                guard self.activeCountByClient[client, default: 0] < limit else { throw .clientCapacityExhausted(limit: limit) }
+            }
+            self.activeCount += 1
+            if let client { self.activeCountByClient[client, default: 0] += 1 }
+        }
+
+        /// Frees the slot of a connection of `client` that failed to open or has ended.
+        mutating func release(client: String?) {
+            self.activeCount -= 1
+            guard let client, let count = self.activeCountByClient[client] else { return }
+            self.activeCountByClient[client] = count > 1 ? count - 1 : nil
+        }
     }
 
     /// The Close sent to every upstream when the gateway stops.
@@ -56,6 +87,7 @@ public final class ConnectionPool: Sendable {
         self.eventLoopGroup = eventLoopGroup
         self.logger = logger
         self.metrics = metrics
+        self.scheduleIdleCheck()
     }
 
     /// The settings connections open with now.
@@ -82,8 +114,10 @@ public final class ConnectionPool: Sendable {
     }
 
     /// Opens an upstream connection and registers it. Throws ``PoolError`` or ``UpstreamConnectError``.
-    public func open(_ url: WebSocketURL, config: ConnectionConfig, on eventLoop: (any EventLoop)? = nil) async throws -> Connection {
-        try await self.open(url, config: config, on: eventLoop).get()
+    public func open(
+        _ url: WebSocketURL, config: ConnectionConfig, on eventLoop: (any EventLoop)? = nil, client: String? = nil
+    ) async throws -> Connection {
+        try await self.open(url, config: config, on: eventLoop, client: client).get()
     }
 
     /// Opens an upstream connection and registers it; the future fails with ``PoolError`` or
@@ -91,18 +125,15 @@ public final class ConnectionPool: Sendable {
     ///
     /// `eventLoop`, when given, is the loop the upstream socket is served on: the one of the HTTP
     /// connection that asked for it, so that a client that goes on sending over that same HTTP
-    /// connection never waits for a hand-over between threads.
-    public func open(_ url: WebSocketURL, config: ConnectionConfig, on eventLoop: (any EventLoop)? = nil) -> EventLoopFuture<Connection> {
+    /// connection never waits for a hand-over between threads. `client`, when given, is the
+    /// address of the client that asked, for `maxConnectionsPerClient`.
+    public func open(
+        _ url: WebSocketURL, config: ConnectionConfig, on eventLoop: (any EventLoop)? = nil, client: String? = nil
+    ) -> EventLoopFuture<Connection> {
         let eventLoop = eventLoop ?? self.eventLoopGroup.next()
         let settings = self.settings
         do {
-            try self.state.withLockedValue { state in
-                guard !state.isShuttingDown else { throw PoolError.shuttingDown }
-                guard state.activeCount < settings.maxConnections else {
-                    throw PoolError.capacityExhausted(limit: settings.maxConnections)
-                }
-                state.activeCount += 1
-            }
+            try self.state.withLockedValue { state in try state.admit(client: client, settings: settings) }
         } catch {
             return eventLoop.makeFailedFuture(error)
         }
@@ -112,8 +143,8 @@ public final class ConnectionPool: Sendable {
             id: .random(), url: url, historyLimits: historyLimits, eventLoop: eventLoop, logger: self.logger, metrics: self.metrics
         )
         let started = NIODeadline.now()
-        let connected = connection.connect(config: config, closeTimeout: settings.closeTimeout)
-        connected.whenFailure { _ in self.state.withLockedValue { $0.activeCount -= 1 } }
+        let connected = connection.connect(config: config, closeTimeout: settings.closeTimeout, egress: settings.egress)
+        connected.whenFailure { _ in self.state.withLockedValue { $0.release(client: client) } }
         return connected.flatMap {
             self.metrics.connectDuration.recordNanoseconds((NIODeadline.now() - started).nanoseconds)
             self.metrics.connectionsOpen.increment()
@@ -121,7 +152,7 @@ public final class ConnectionPool: Sendable {
                 state.connections[connection.id] = connection
                 return !state.isShuttingDown
             }
-            connection.ended.whenComplete { _ in self.retire(connection) }
+            connection.ended.whenComplete { _ in self.retire(connection, client: client) }
             guard accepted else {
                 // Shutdown began while connecting and did not see this connection: close it here.
                 let refused = eventLoop.makePromise(of: Connection.self)
@@ -159,11 +190,46 @@ public final class ConnectionPool: Sendable {
     }
 
     /// Frees an ended connection's slot and forgets it after the retention period.
-    private func retire(_ connection: Connection) {
-        self.state.withLockedValue { $0.activeCount -= 1 }
+    private func retire(_ connection: Connection, client: String?) {
+        self.state.withLockedValue { $0.release(client: client) }
         self.metrics.connectionsOpen.decrement()
         connection.ended.eventLoop.scheduleTask(in: self.settings.endedRetention) {
             self.state.withLockedValue { _ = $0.connections.removeValue(forKey: connection.id) }
+        }
+    }
+}
+
+// MARK: Abandoned connections
+
+extension ConnectionPool {
+    /// How often the pool looks for abandoned connections: a quarter of the idle timeout, so
+    /// that one is closed at most a quarter late, within 0.1 s and 30 s.
+    private var idleCheckInterval: TimeAmount {
+        let quarter = (self.settings.idleTimeout ?? .seconds(120)).nanoseconds / 4
+        return .nanoseconds(min(max(quarter, TimeAmount.milliseconds(100).nanoseconds), TimeAmount.seconds(30).nanoseconds))
+    }
+
+    /// Checks for abandoned connections after ``idleCheckInterval``, and again after each check
+    /// until shutdown.
+    private func scheduleIdleCheck() {
+        self.eventLoopGroup.next().scheduleTask(in: self.idleCheckInterval) { [weak self] in
+            guard let self, self.isAccepting else { return }
+            self.closeAbandonedConnections()
+            self.scheduleIdleCheck()
+        }
+    }
+
+    /// Closes with 1001 "Going Away" every open connection that no client has sent on or
+    /// subscribed to for the idle timeout: the Tauri plugin leaks such connections (its issue #585).
+    private func closeAbandonedConnections() {
+        guard let idleTimeout = self.settings.idleTimeout else { return }
+        let now = NIODeadline.now()
+        for connection in self.openConnections where connection.isAbandoned(for: idleTimeout, now: now) {
+            self.logger.info(
+                "closing an abandoned connection",
+                metadata: ["connection": "\(connection.id)", "idleSeconds": "\(idleTimeout.nanoseconds / 1_000_000_000)"]
+            )
+            _ = connection.close(Self.goingAway)
         }
     }
 }

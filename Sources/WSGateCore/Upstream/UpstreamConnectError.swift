@@ -8,6 +8,8 @@ public enum UpstreamConnectError: Error, Equatable, CustomStringConvertible {
     case handshakeFailed(status: Int?, String)
     /// Connect, TLS and handshake together took longer than the connection's timeout.
     case timedOut(milliseconds: Int)
+    /// The egress policy does not allow the upstream; the reason names the rule.
+    case forbidden(String)
 
     /// The reason as a sentence.
     public var description: String {
@@ -16,6 +18,7 @@ public enum UpstreamConnectError: Error, Equatable, CustomStringConvertible {
         case .tlsFailed(let detail): "The TLS handshake with the upstream failed: \(detail)"
         case .handshakeFailed(_, let detail): "The WebSocket handshake failed: \(detail)"
         case .timedOut(let milliseconds): "The upstream did not complete the handshake within \(milliseconds) ms."
+        case .forbidden(let reason): reason
         }
     }
 }

@@ -23,6 +23,7 @@ enum UpstreamConnector {
     static func connect(
         to url: WebSocketURL,
         config: ConnectionConfig,
+        egress: EgressPolicy,
         closeTimeout: TimeAmount,
         observer: any SessionObserver,
         on eventLoop: any EventLoop
@@ -33,42 +34,100 @@ enum UpstreamConnector {
             handshake.fail(UpstreamConnectError.timedOut(milliseconds: config.connectTimeoutMilliseconds))
         }
         let readBuffer = config.readBufferSize
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .connectTimeout(timeout)
-            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .channelOption(
-                .recvAllocator,
-                // Starts small and grows with the traffic: NIO keeps each channel's last receive
-                // buffer for its next read, and most bridged connections are quiet.
-                value: AdaptiveRecvByteBufferAllocator(
-                    minimum: min(64, readBuffer), initial: min(512, readBuffer), maximum: readBuffer
-                )
-            )
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try Self.addHandlers(
-                        to: channel, url: url, config: config, closeTimeout: closeTimeout,
-                        observer: observer, handshake: handshake
+        // A bootstrap is not Sendable: each attempt, possibly after resolving on another thread, makes its own.
+        let makeBootstrap: @Sendable () -> ClientBootstrap = {
+            ClientBootstrap(group: eventLoop)
+                .connectTimeout(timeout)
+                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+                .channelOption(
+                    .recvAllocator,
+                    // Starts small and grows with the traffic: NIO keeps each channel's last receive
+                    // buffer for its next read, and most bridged connections are quiet.
+                    value: AdaptiveRecvByteBufferAllocator(
+                        minimum: min(64, readBuffer), initial: min(512, readBuffer), maximum: readBuffer
                     )
+                )
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try Self.addHandlers(
+                            to: channel, url: url, config: config, closeTimeout: closeTimeout,
+                            observer: observer, handshake: handshake
+                        )
+                    }
                 }
+        }
+        let connected: EventLoopFuture<any Channel>
+        switch Self.route(to: url, egress: egress) {
+        case .addresses(let addresses):
+            connected = Self.connect(makeBootstrap, toFirstOf: addresses, eventLoop: eventLoop)
+        case .name:
+            connected = makeBootstrap().connect(host: url.host, port: url.port)
+        case .refused(let reason):
+            connected = eventLoop.makeFailedFuture(UpstreamConnectError.forbidden(reason))
+        case .resolveAndCheck:
+            connected = Self.allowedAddresses(of: url, egress: egress, on: eventLoop).flatMap { addresses in
+                Self.connect(makeBootstrap, toFirstOf: addresses, eventLoop: eventLoop)
             }
-        // An IP address needs no resolver: getaddrinfo runs on a thread pool and costs a hop.
-        let connected =
-            if let address = try? SocketAddress(ipAddress: url.host, port: url.port) {
-                bootstrap.connect(to: address)
-            } else {
-                bootstrap.connect(host: url.host, port: url.port)
-            }
+        }
         connected.whenComplete { result in
             switch result {
             case .success(let channel):
                 handshake.futureResult.whenFailure { _ in channel.close(promise: nil) }
             case .failure(let error):
-                handshake.fail(UpstreamConnectError.connectFailed("\(error)"))
+                handshake.fail((error as? UpstreamConnectError) ?? .connectFailed("\(error)"))
             }
         }
         return handshake.futureResult.always { _ in deadline.cancel() }.flatMapErrorThrowing { error in
             throw (error as? UpstreamConnectError) ?? .connectFailed("\(error)")
+        }
+    }
+
+    /// How to reach an upstream under the egress policy.
+    private enum Route {
+        /// Connect to these addresses, in order.
+        case addresses([SocketAddress])
+        /// Let NIO resolve the name and connect (trying IPv6 and IPv4 side by side): no rule needs the addresses.
+        case name
+        /// The policy refuses the upstream, for this reason.
+        case refused(String)
+        /// Resolve the name, then connect to the addresses the policy allows.
+        case resolveAndCheck
+    }
+
+    private static func route(to url: WebSocketURL, egress: EgressPolicy) -> Route {
+        // An IP address needs no resolver: getaddrinfo runs on a thread pool and costs a hop.
+        if let address = try? SocketAddress(ipAddress: url.host, port: url.port) {
+            return egress.refusal(of: url, at: address).map(Route.refused) ?? .addresses([address])
+        }
+        if egress.checksAddresses { return .resolveAndCheck }
+        return egress.refusal(of: url, at: nil).map(Route.refused) ?? .name
+    }
+
+    /// The addresses `url`'s host resolves to that the egress policy allows, in the resolver's
+    /// order. Fails with ``UpstreamConnectError/forbidden(_:)`` when it allows none.
+    private static func allowedAddresses(
+        of url: WebSocketURL, egress: EgressPolicy, on eventLoop: any EventLoop
+    ) -> EventLoopFuture<[SocketAddress]> {
+        HostResolver.addresses(of: url.host, port: url.port, on: eventLoop).flatMapThrowing { addresses in
+            let refusals = addresses.map { egress.refusal(of: url, at: $0) }
+            let allowed = zip(addresses, refusals).filter { $0.1 == nil }.map(\.0)
+            guard !allowed.isEmpty else {
+                throw UpstreamConnectError.forbidden(refusals.lazy.compactMap { $0 }.first ?? "\(url.host) resolves to no address.")
+            }
+            return allowed
+        }
+    }
+
+    /// Connects to the first of `addresses` that accepts.
+    private static func connect(
+        _ makeBootstrap: @escaping @Sendable () -> ClientBootstrap, toFirstOf addresses: [SocketAddress], eventLoop: any EventLoop
+    ) -> EventLoopFuture<any Channel> {
+        guard let first = addresses.first else {
+            return eventLoop.makeFailedFuture(UpstreamConnectError.connectFailed("No address to connect to."))
+        }
+        let rest = Array(addresses.dropFirst())
+        return makeBootstrap().connect(to: first).flatMapError { error in
+            rest.isEmpty ? eventLoop.makeFailedFuture(error) : Self.connect(makeBootstrap, toFirstOf: rest, eventLoop: eventLoop)
         }
     }
 

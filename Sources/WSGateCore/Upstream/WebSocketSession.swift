@@ -41,6 +41,8 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     private var received: [Message] = []
     private var outcome = CloseOutcome()
     private var closeTimer: Scheduled<Void>?
+    private var keepalive: Keepalive?
+    private var keepaliveTimer: Scheduled<Void>?
     /// Cuts the bytes read into frames. It runs here rather than in a decoder handler before
     /// this one, which would box every frame to pass it down the pipeline.
     private let decoder: FrameDecoder
@@ -65,10 +67,42 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         self.closeTimeout = closeTimeout
         self.observer = observer
         self.decoder = FrameDecoder(maxFrameSize: config.effectiveMaxFrameSize)
+        self.keepalive = Keepalive(config: config)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if let keepalive { self.scheduleKeepalive(in: keepalive.interval, context: context) }
+    }
+
+    // MARK: Keepalive
+
+    private func scheduleKeepalive(in delay: TimeAmount, context: ChannelHandlerContext) {
+        self.keepaliveTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
+            self.keepaliveTimerFired(context: context)
+        }
+    }
+
+    private func keepaliveTimerFired(context: ChannelHandlerContext) {
+        guard self.state == .open, var keepalive = self.keepalive else { return }
+        let action = keepalive.timerFired()
+        self.keepalive = keepalive
+        switch action {
+        case .keepListening:
+            break
+        case .sendPing(let payload):
+            // Not reported as sent: the client did not send it.
+            let ping = WebSocketFrame(fin: true, opcode: .ping, maskKey: .fresh(), data: payload)
+            context.writeAndFlush(self.wrapOutboundOut(ping), promise: nil)
+        case .giveUp:
+            // No Close frame: a peer that answers nothing would not read it. The end is 1006's.
+            self.reportFailure(
+                "WebSocket protocol error: no frame from the server within \(keepalive.timeout.nanoseconds / 1_000_000) ms of a keepalive Ping"
+            )
+            context.close(promise: nil)
+            return
+        }
+        self.scheduleKeepalive(in: keepalive.delay(after: action), context: context)
     }
 
     // MARK: Sending
@@ -188,11 +222,13 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     /// TCP then slows the upstream down instead of the gateway buffering without end.
     func setReading(_ isReading: Bool) {
         guard let context, self.state != .ended else { return }
+        self.keepalive?.setReadingPaused(!isReading)
         context.channel.setOption(.autoRead, value: isReading).whenFailure { _ in }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !self.isFramingBroken else { return }
+        self.keepalive?.heard()
         var bytes = self.unwrapInboundIn(data)
         if var start = self.unread.take() {
             start.writeBuffer(&bytes)
@@ -312,7 +348,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
                 context.writeAndFlush(self.wrapOutboundOut(pong), promise: nil)
             }
         case .pong:
-            self.report(.pong(frame.data))
+            if self.keepalive?.isAnswerToOwnPing(frame.data) != true { self.report(.pong(frame.data)) }
         default:
             try self.receiveClose(Self.closeFrame(from: frame.data), context: context)
         }
@@ -403,6 +439,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
 
     private func enterClosing(_ state: State, context: ChannelHandlerContext) {
         self.state = state
+        self.keepaliveTimer?.cancel()
         self.closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: self.closeTimeout) {
             if self.state == .closeSent, !self.hasFinalEvent {
                 self.reportFailure(
@@ -415,6 +452,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.closeTimer?.cancel()
+        self.keepaliveTimer?.cancel()
         if !self.hasFinalEvent {
             self.reportFailure("WebSocket protocol error: Connection reset without closing handshake")
         }

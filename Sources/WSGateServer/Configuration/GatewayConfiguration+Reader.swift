@@ -40,6 +40,15 @@ extension GatewayConfiguration {
         if let format = values.string("logFormat") { try self.setLogFormat(format) }
         let hour = 3600
         self.pool.maxConnections = try values.int("limits.maxConnections", in: 1...1_000_000) ?? self.pool.maxConnections
+        if let limit = try values.int("limits.maxConnectionsPerClient", in: 0...1_000_000) {
+            self.pool.maxConnectionsPerClient = limit == 0 ? nil : limit
+        }
+        self.pool.history.maxSubscribers =
+            try values.int("limits.maxSubscribersPerConnection", in: 1...100_000) ?? self.pool.history.maxSubscribers
+        self.http.maxEventStreams = try values.int("limits.maxEventStreams", in: 1...1_000_000) ?? self.http.maxEventStreams
+        if let seconds = try values.int("limits.idleConnectionSeconds", in: 0...(24 * hour)) {
+            self.pool.idleTimeout = seconds == 0 ? nil : .seconds(Int64(seconds))
+        }
         // A body is collected into one buffer, which holds less than 4 GiB.
         self.http.maxRequestBodySize = try values.int("limits.maxRequestBodySize", in: 1...(1 << 30)) ?? self.http.maxRequestBodySize
         self.http.maxConnections = try values.int("http.maxConnections", in: 1...1_000_000) ?? self.http.maxConnections
@@ -59,6 +68,8 @@ extension GatewayConfiguration {
         if let seconds = try values.int("keepaliveSeconds", in: 1...hour) {
             self.keepaliveInterval = .seconds(seconds)
         }
+        if let rules = reader.stringArray(forKey: "egress.allow") { self.pool.egress.allow = try rules.map { try EgressRule($0) } }
+        if let rules = reader.stringArray(forKey: "egress.deny") { self.pool.egress.deny = try rules.map { try EgressRule($0) } }
         self.allowedHosts = reader.stringArray(forKey: "security.allowedHosts") ?? self.allowedHosts
         self.allowedOrigins = reader.stringArray(forKey: "security.allowedOrigins") ?? self.allowedOrigins
         self.token = try values.token(credentialsDirectory: credentialsDirectory)

@@ -7,7 +7,7 @@ extension APIEndpoints {
     func events(_ request: APIRequest) throws -> EndpointResponse {
         let connection = try self.connection(request)
         let stream = try EventStreamRequest(request)
-        switch connection.history.subscribe(from: stream.cursor, binaryEncoding: stream.binaryEncoding) {
+        switch try connection.history.subscribe(from: stream.cursor, binaryEncoding: stream.binaryEncoding) {
         case .complete: return .complete(.noContent)
         case .stream(let subscription): return .eventStream(subscription)
         }

@@ -31,12 +31,22 @@ extension APIEndpoints {
             for entry in entries { cursors.append(try EventStreamRequest.eventID(entry, in: text)) }
             return cursors
         } ?? []
-        let members = connectionIDs.enumerated().map { position, id -> MultiplexedSubscription.Member in
-            guard let connection = self.pool.connection(ConnectionID(id)) else { return .unknown(connectionID: id) }
+        var members: [MultiplexedSubscription.Member] = []
+        for (position, id) in connectionIDs.enumerated() {
+            guard let connection = self.pool.connection(ConnectionID(id)) else {
+                members.append(.unknown(connectionID: id))
+                continue
+            }
             let cursor: EventCursor = position < cursors.count ? .after(cursors[position]) : .beginning
-            switch connection.history.subscribe(from: cursor, binaryEncoding: binaryEncoding) {
-            case .complete: return .complete(connectionID: id)
-            case .stream(let subscription): return .subscribed(connectionID: id, subscription)
+            do {
+                switch try connection.history.subscribe(from: cursor, binaryEncoding: binaryEncoding) {
+                case .complete: members.append(.complete(connectionID: id))
+                case .stream(let subscription): members.append(.subscribed(connectionID: id, subscription))
+                }
+            } catch {
+                // All or nothing: the members subscribed so far leave again.
+                for case .subscribed(_, let subscription) in members { subscription.cancel() }
+                throw error
             }
         }
         return .eventStream(MultiplexedSubscription(members: members, cursors: cursors))

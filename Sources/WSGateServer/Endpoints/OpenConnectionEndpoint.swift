@@ -13,7 +13,7 @@ extension APIEndpoints {
             throw error
         }
         // The upstream is served on this loop, so that sends over this HTTP connection stay on it.
-        let opened = self.pool.open(connect.url, config: connect.config, on: request.eventLoop)
+        let opened = self.pool.open(connect.url, config: connect.config, on: request.eventLoop, client: request.clientAddress)
         opened.whenComplete { result in
             switch result {
             case .success: self.metrics.countConnect(result: "ok")

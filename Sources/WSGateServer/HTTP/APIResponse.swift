@@ -44,6 +44,8 @@ struct APIRequest {
     var body: ByteBuffer
     /// The event loop of the client's HTTP connection, on which an upstream it opens is served.
     var eventLoop: any EventLoop
+    /// The client's IP address; `nil` over a Unix socket.
+    var clientAddress: String?
 
     /// The decoded query parameters.
     var query: QueryParameters { QueryParameters(target: self.head.uri[...]) }

@@ -24,11 +24,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     private let router: APIRouter
     private let idleTimeout: TimeAmount
+    private let streamSlots: EventStreamSlots
     private let requestLine: RequestLineWatcher
     private let logger: Logger
     private var machine: Machine
     private var context: ChannelHandlerContext?
-    /// The event stream being written, if the current response is one.
+    /// The event stream being written, if the current response is one; it holds one of the ``streamSlots``.
     private var stream: (any EventRecordSource)?
     /// When the connection's wait for a request head, or for more of a body, times out; `nil`
     /// while it is not waiting.
@@ -43,9 +44,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// taking it a second time, deeper in the stack.
     private var isTakingHeldInput = false
 
-    init(router: APIRouter, limits: HTTPLimits, requestLine: RequestLineWatcher, logger: Logger) {
+    init(router: APIRouter, limits: HTTPLimits, streamSlots: EventStreamSlots, requestLine: RequestLineWatcher, logger: Logger) {
         self.router = router
         self.idleTimeout = limits.idleTimeout
+        self.streamSlots = streamSlots
         self.requestLine = requestLine
         self.logger = logger
         self.machine = HTTPConnectionStateMachine(maxBodySize: limits.maxRequestBodySize, maxTargetLength: limits.maxTargetLength)
@@ -68,7 +70,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.stream?.cancel()
-        self.stream = nil
+        self.endStream()
         self.idleTimer?.cancel()
         context.fireChannelInactive()
     }
@@ -201,7 +203,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
             let target = try request.route.get()
             response = try self.router.respond(
                 to: target,
-                request: APIRequest(head: request.head, connectionID: target.connectionID, body: request.body, eventLoop: context.eventLoop)
+                request: APIRequest(
+                    head: request.head, connectionID: target.connectionID, body: request.body, eventLoop: context.eventLoop,
+                    clientAddress: context.channel.remoteAddress?.ipAddress
+                )
             )
         } catch {
             self.respond(self.errorResponse(for: error), to: request.head, context: context)
@@ -279,6 +284,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     // MARK: Event streams
 
     private func startStream(_ subscription: any EventRecordSource, for head: HTTPRequestHead, context: ChannelHandlerContext) {
+        guard self.streamSlots.acquire() else {
+            subscription.cancel()
+            self.respond(APIError.tooManyStreams(limit: self.streamSlots.limit).response, to: head, context: context)
+            return
+        }
         if head.version == .http1_0 {
             // Without chunked encoding, only the connection's end can end the stream.
             self.machine.closeAfterResponse()
@@ -318,12 +328,19 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 context.flush()
                 return
             case .ended:
-                self.stream = nil
+                self.endStream()
                 self.endResponse(context: context)
                 return
             }
         }
         context.flush()
+    }
+
+    /// Forgets the stream, if any, and gives back its slot.
+    private func endStream() {
+        guard self.stream != nil else { return }
+        self.stream = nil
+        self.streamSlots.release()
     }
 
     /// Records at least this large are written as they are; smaller neighbours are copied into

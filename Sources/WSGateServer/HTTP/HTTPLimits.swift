@@ -12,7 +12,9 @@ public struct HTTPLimits: Sendable, Equatable {
     public var maxRequestBodySize = 64 << 20
     /// The longest request target (414 above it).
     public var maxTargetLength = 8 << 10
+    /// The most event streams open at once (503 above it).
+    public var maxEventStreams = 10_000
 
-    /// The defaults: 32,768 connections, 60 s, 64 MiB bodies, 8 KiB targets.
+    /// The defaults: 32,768 connections, 60 s, 64 MiB bodies, 8 KiB targets, 10,000 event streams.
     public init() {}
 }

@@ -23,6 +23,8 @@ struct HTTPServer: Service, CustomStringConvertible {
     let limits: HTTPLimits
     /// Where requests go.
     let router: APIRouter
+    /// The event streams open across every connection.
+    let streamSlots: EventStreamSlots
     /// Called with the listening channels once every address listens.
     let onListening: @Sendable ([any Channel]) async -> Void
     /// The loops the server and its connections run on.
@@ -72,7 +74,7 @@ struct HTTPServer: Service, CustomStringConvertible {
             try UnixSocketPermissions(mode: self.unixSocketMode, group: self.unixSocketGroup).apply(to: path)
             return channel
         case .inherited(let descriptor, _):
-            return try await bootstrap.withBoundSocket(descriptor: descriptor).get()
+            return try await bootstrap.withBoundSocket(descriptor).get()
         }
     }
 
@@ -89,7 +91,9 @@ struct HTTPServer: Service, CustomStringConvertible {
             withOutboundHeaderValidation: false
         )
         try channel.pipeline.syncOperations.addHandler(
-            HTTPConnectionHandler(router: self.router, limits: self.limits, requestLine: requestLine, logger: self.logger)
+            HTTPConnectionHandler(
+                router: self.router, limits: self.limits, streamSlots: self.streamSlots, requestLine: requestLine, logger: self.logger
+            )
         )
     }
 }
