@@ -38,6 +38,12 @@ public final class PythonWebSocketsServer: Sendable {
         "ws://127.0.0.1:\(self.port)\(path)"
     }
 
+    /// Kills the server with SIGKILL: it closes nothing itself; the kernel ends its connections.
+    public func kill() async {
+        Foundation.kill(self.process.processIdentifier, SIGKILL)
+        self.process.waitUntilExit()
+    }
+
     deinit {
         self.process.terminate()
     }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOHTTP1
 import NIOWebSocket
@@ -103,5 +106,17 @@ public final class UpstreamPeer: Sendable {
     /// Closes the TCP connection without a closing handshake.
     public func disconnect() async {
         try? await self.channel.close()
+    }
+
+    /// Resets the TCP connection: the kernel sends RST, not FIN (`SO_LINGER` of 0).
+    public func reset() async throws {
+        guard let socket = self.channel as? any SocketOptionProvider else { throw TestFailure("The channel has no socket options.") }
+        try await socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+        try await self.channel.close()
+    }
+
+    /// Ends the server's half of the TCP connection (FIN) and keeps reading.
+    public func closeOutput() async throws {
+        try await self.channel.close(mode: .output)
     }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOCore
 import NIOWebSocket
 
@@ -422,7 +425,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
 
     private func fail(_ error: Error, context: ChannelHandlerContext) {
         let failure = error as? SessionFailure
-        if !self.hasFinalEvent { self.reportFailure(failure?.description ?? "IO error: \(error)") }
+        if !self.hasFinalEvent { self.reportFailure(failure?.description ?? Self.ioErrorText(error)) }
         guard let failure, self.state == .open else {
             context.close(promise: nil)
             return
@@ -431,6 +434,12 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         self.outcome.sent = closeFrame
         context.writeAndFlush(self.wrapOutboundOut(Self.plainFrame(for: .close(closeFrame))), promise: nil)
         self.enterClosing(.closeSent, context: context)
+    }
+
+    /// A socket error in tungstenite's words, such as "IO error: Connection reset by peer (os error 104)".
+    private static func ioErrorText(_ error: Error) -> String {
+        guard let error = error as? IOError else { return "IO error: \(error)" }
+        return "IO error: \(String(cString: strerror(error.errnoCode))) (os error \(error.errnoCode))"
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
