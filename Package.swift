@@ -67,6 +67,20 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        // libFuzzer targets (Tests/Fuzz/run.sh builds them with -DFUZZING); without libFuzzer,
+        // a runner of the committed corpus.
+        .executableTarget(
+            name: "wsgate-fuzz",
+            dependencies: [
+                "WSGateCore", "WSGateServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Fuzz",
+            exclude: ["Corpus", "run.sh"]
+        ),
         .executableTarget(
             name: "wsgate-bench",
             dependencies: [

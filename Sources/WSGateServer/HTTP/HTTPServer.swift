@@ -79,7 +79,7 @@ struct HTTPServer: Service, CustomStringConvertible {
     }
 
     /// Sets up the pipeline of an accepted connection.
-    private func configure(_ channel: any Channel) throws {
+    func configure(_ channel: any Channel) throws {
         if case .unixDomainSocket = channel.localAddress {} else {
             try channel.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
         }
