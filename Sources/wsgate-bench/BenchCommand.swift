@@ -35,10 +35,13 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Bridged connections in the connection run.")
     var connections = 10_000
 
+    @Option(help: "Bridged connections opened and closed in sequence in the churn run (not among the default scenarios).")
+    var churn = 100_000
+
     @Option(help: "Messages the upstream floods before the first subscriber arrives.")
     var burstMessages = 100_000
 
-    @Option(help: "Scenarios to run, comma-separated: throughput, burst, latency, floor, fanout, connections, stalled.")
+    @Option(help: "Scenarios to run, comma-separated: throughput, burst, latency, floor, fanout, connections, stalled, churn.")
     var scenarios = "throughput,burst,latency,floor,fanout,connections,stalled"
 
     func run() async throws {
@@ -162,6 +165,21 @@ struct BenchCommand: AsyncParsableCommand {
             results.append(ScenarioResult(
                 scenario: scenario.name, measurements: measurements,
                 verified: "\(scenario.count) connections opened (201) each with a 200 event stream held open"
+            ))
+        }
+        if selected.contains("churn") {
+            let scenario = ChurnScenario(count: self.churn)
+            let outcome = try await withGateway { client, gateway in try await scenario.run(client, upstream: upstream, gateway: gateway) }
+            var measurements = [Measurement(name: "open and close", value: outcome.connectionsPerSecond, unit: "connections/s")]
+            if let (warm, after) = outcome.residentBytes {
+                let growth = Double(after - warm) / Double(warm) * 100
+                measurements.append(Measurement(name: "rss after warm-up", value: Double(warm) / 1_048_576, unit: "MiB"))
+                measurements.append(Measurement(name: "rss after churn", value: Double(after) / 1_048_576, unit: "MiB"))
+                measurements.append(Measurement(name: "rss growth", value: growth, unit: "%", meetsTarget: growth <= 10, target: "≤ 10 %"))
+            }
+            results.append(ScenarioResult(
+                scenario: scenario.name, measurements: measurements,
+                verified: "\(scenario.count) connections opened (201) and deleted (200) one after another; none left"
             ))
         }
         if selected.contains("stalled") {

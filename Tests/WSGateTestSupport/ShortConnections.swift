@@ -9,10 +9,11 @@ import Glibc
 /// Blocking sockets on a thread of their own, so that thousands of them go fast without
 /// holding up the test's event loops.
 public enum ShortConnections {
-    /// Makes `count` connections to 127.0.0.1:`port`, the i-th sending `requests[i % requests.count]`.
-    /// Returns how many got an answer that starts with `HTTP/1.`. The thread runs at the lowest
-    /// priority, so that tests running beside it, some of which bound their waits, keep the CPU.
-    public static func run(port: Int, count: Int, requests: [String]) async -> Int {
+    /// Makes `count` connections to 127.0.0.1:`port`, the i-th sending `requests[i % requests.count]`
+    /// and then, if `endsOutput`, ending its half of the connection, so that a truncated request
+    /// ends there. Returns how many got an answer that starts with `HTTP/1.`. The thread runs at
+    /// the lowest priority, so that tests running beside it, some of which bound their waits, keep the CPU.
+    public static func run(port: Int, count: Int, requests: [String], endsOutput: Bool = false) async -> Int {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 // On Linux a thread's id names it for setpriority; /proc/thread-self tells it.
@@ -20,7 +21,7 @@ public enum ShortConnections {
                     .split(separator: "/").last.flatMap { id_t($0) }
                 if let thread { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), thread, 19) }
                 var answered = 0
-                for index in 0..<count where Self.exchange(port: port, request: requests[index % requests.count]) {
+                for index in 0..<count where Self.exchange(port: port, request: requests[index % requests.count], endsOutput: endsOutput) {
                     answered += 1
                 }
                 continuation.resume(returning: answered)
@@ -29,7 +30,7 @@ public enum ShortConnections {
     }
 
     /// One connection: whether an answer came.
-    private static func exchange(port: Int, request: String) -> Bool {
+    private static func exchange(port: Int, request: String, endsOutput: Bool) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
@@ -43,6 +44,7 @@ public enum ShortConnections {
         guard connected == 0 else { return false }
         let bytes = Array(request.utf8)
         guard send(descriptor, bytes, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count else { return false }
+        if endsOutput { shutdown(descriptor, Int32(SHUT_WR)) }
         var buffer = [UInt8](repeating: 0, count: 4096)
         let received = recv(descriptor, &buffer, buffer.count, 0)
         return received > 0 && buffer.starts(with: Array("HTTP/1.".utf8))

@@ -1,0 +1,65 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOWebSocket
+import Testing
+import WSGateCore
+import WSGateTestSupport
+
+/// SIGTERM while upstreams are sending: nothing is lost on the way out.
+@Suite(.timeLimit(.minutes(2)))
+struct ShutdownUnderLoadTests {
+    /// Sends numbered Text messages until the gateway's Close arrives, answers it, and returns
+    /// how many it sent.
+    private static func sendUntilClosed(_ peer: UpstreamPeer) async throws -> Int {
+        let closed = NIOLockedValueBox(false)
+        async let closeArrived: Void = {
+            _ = await peer.receiveDataOrClose()
+            closed.withLockedValue { $0 = true }
+        }()
+        var sent = 0
+        while !closed.withLockedValue({ $0 }) {
+            try await peer.sendTexts((sent..<sent + 20).map(String.init))
+            sent += 20
+        }
+        await closeArrived
+        try await peer.sendClose(code: 1001, reason: "Going Away")
+        await peer.disconnect()
+        return sent
+    }
+
+    @Test func everyEventUpToTheFinalCloseReachesEverySubscriberAndTheProcessExitsZero() async throws {
+        let notify = try NotifySocket()
+        defer { notify.close() }
+        let server = try await UpstreamServer()
+        let gateway = try GatewayProcess(
+            arguments: ["--listen", "127.0.0.1:0", "--log-level", "warning"], environment: ["NOTIFY_SOCKET": notify.path]
+        )
+        let ready = try await notify.next()
+        let port = try #require(ready.split(separator: ":").last.flatMap { Int($0) })
+        let client = GatewayClient(port: port)
+
+        var senders: [Task<Int, any Error>] = []
+        var streams: [[EventStreamReader]] = []
+        for _ in 0..<4 {
+            let id = try await client.connect(server.url())
+            let peer = try await server.nextPeer()
+            streams.append([try await client.events(id), try await client.events(id)])
+            senders.append(Task { try await Self.sendUntilClosed(peer) })
+        }
+        // Under load: every subscriber has events flowing.
+        for pair in streams { for stream in pair { #expect(try await stream.nextEvent()?.id == 1) } }
+        gateway.terminate()
+
+        for (sender, pair) in zip(senders, streams) {
+            let sent = try await sender.value
+            for stream in pair {
+                let rest = try await stream.remainingEvents()
+                // Contiguous ids from 2, every message sent, then the upstream's Close.
+                #expect(rest.map(\.id) == Array(2...(sent + 1)).map(Optional.some))
+                #expect(rest.dropLast().map(\.json) == (1..<sent).map { .object(["type": "Text", "data": .string(String($0))]) })
+                #expect(rest.last?.json == ["type": "Close", "data": ["code": 1001, "reason": "Going Away"]])
+            }
+        }
+        #expect(await gateway.exitStatus() == 0)
+    }
+}
