@@ -18,6 +18,10 @@ export interface ConnectionConfig {
   readBufferSize?: number;
   /** Bound on TCP connect, TLS and the handshake together. */
   connectTimeoutMs?: number;
+  /** Milliseconds without a frame from the upstream before the gateway sends it a Ping (not an event); 0 sends none. */
+  pingIntervalMs?: number;
+  /** Milliseconds a frame may take to follow that Ping before the connection ends with an error. */
+  pingTimeoutMs?: number;
   /** What the gateway does when no listener takes events: stop reading, or drop the oldest. */
   historyOverflow?: "pause" | "dropOldest";
   /** Offer permessage-deflate. */

@@ -202,6 +202,33 @@ extension WebAsset {
               }
             }
           },
+          "403": {
+            "description": "host_forbidden or origin_forbidden (see Forbidden), or upstream_forbidden: the egress policy does not allow the URL.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "too_many_connections: this client address holds limits.maxConnectionsPerClient connections, with Retry-After.",
+            "headers": {
+              "Retry-After": {
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "503": {
             "description": "capacity_exhausted or shutting_down.",
             "content": {
@@ -227,9 +254,6 @@ extension WebAsset {
           },
           "401": {
             "$ref": "#/components/responses/Unauthorized"
-          },
-          "403": {
-            "$ref": "#/components/responses/Forbidden"
           },
           "413": {
             "$ref": "#/components/responses/TooLarge"
@@ -510,6 +534,40 @@ extension WebAsset {
           }
         ],
         "responses": {
+          "429": {
+            "description": "too_many_subscribers: a connection has limits.maxSubscribersPerConnection subscribers, with Retry-After.",
+            "headers": {
+              "Retry-After": {
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "too_many_streams: the gateway serves limits.maxEventStreams event streams, with Retry-After.",
+            "headers": {
+              "Retry-After": {
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "200": {
             "description": "A stream of records `id: n` / `data: <Event>`; a gap first when events were lost (`event: gap`, data GapEvent); `: keepalive` comments. It ends with the connection.",
             "content": {
@@ -593,6 +651,40 @@ extension WebAsset {
           }
         ],
         "responses": {
+          "429": {
+            "description": "too_many_subscribers: a connection has limits.maxSubscribersPerConnection subscribers, with Retry-After.",
+            "headers": {
+              "Retry-After": {
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "too_many_streams: the gateway serves limits.maxEventStreams event streams, with Retry-After.",
+            "headers": {
+              "Retry-After": {
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "200": {
             "description": "Records `id: <cursor>` / `data: <MultiplexedEvent>`; `event: gap` and `event: gone` (an unknown connection) keep their names. It ends when every connection's stream has.",
             "content": {
@@ -1143,6 +1235,24 @@ extension WebAsset {
             ],
             "minimum": 1,
             "maximum": 3600000
+          },
+          "pingIntervalMs": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 0,
+            "maximum": 3600000,
+            "description": "After this long without a frame from the upstream, the gateway sends it a Ping (not shown as an event); 0 sends none."
+          },
+          "pingTimeoutMs": {
+            "type": [
+              "integer",
+              "null"
+            ],
+            "minimum": 1,
+            "maximum": 3600000,
+            "description": "If no frame follows the keepalive Ping within this long, the connection ends with an error event."
           },
           "historyOverflow": {
             "type": "string",
