@@ -103,18 +103,36 @@ private enum HTTPRequestFeeder {
 }
 
 #if FUZZING
+import Glibc
+
 /// libFuzzer's entry point; `WSGATE_FUZZ_TARGET` names the target.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ start: UnsafeRawPointer, _ count: Int) -> CInt {
-    FuzzTarget.selected.run(Array(UnsafeRawBufferPointer(start: start, count: count)))
+public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
+    FuzzTarget.selected.run(start.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? [])
     return 0
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+private func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+/// The program's entry: SwiftPM links an executable's `main` to `<module>_main`, which would
+/// otherwise leave libFuzzer's own `main` out; this one runs libFuzzer's driver.
+@_cdecl("wsgate_fuzz_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var argc = argc
+    var argv = argv
+    return runFuzzerDriver(&argc, &argv, fuzzOneInput)
 }
 
 extension FuzzTarget {
     static let selected: FuzzTarget = {
         let name = getenv("WSGATE_FUZZ_TARGET").map { String(cString: $0) } ?? ""
         guard let target = FuzzTarget(rawValue: name) else {
-            fputs("Set WSGATE_FUZZ_TARGET to one of: \(allCases.map(\.rawValue).joined(separator: ", "))\n", stderr)
+            print("Set WSGATE_FUZZ_TARGET to one of: \(allCases.map(\.rawValue).joined(separator: ", "))")
             exit(2)
         }
         return target

@@ -16,7 +16,10 @@ public final class Connection: Sendable {
     public let history: EventHistory
 
     private struct State {
+        /// The open upstream, until it ends: its session refers back to this connection, so
+        /// the reference is dropped at the end, or neither would ever be freed.
         var upstream: UpstreamConnector.Established?
+        var subprotocol: String?
         var statistics: ConnectionStatistics
         var isClosing = false
         var isSettled = false
@@ -51,7 +54,7 @@ public final class Connection: Sendable {
     }
 
     /// The subprotocol the upstream chose, if any.
-    public var subprotocol: String? { self.state.withLockedValue { $0.upstream?.subprotocol } }
+    public var subprotocol: String? { self.state.withLockedValue { $0.subprotocol } }
 
     /// The traffic counters.
     public var statistics: ConnectionStatistics { self.state.withLockedValue { $0.statistics } }
@@ -77,12 +80,13 @@ public final class Connection: Sendable {
     /// Sends `messages` in order; the future completes, on the connection's event loop, once the
     /// last is written to the socket, or fails with a ``SendError``.
     public func send(_ messages: [Message]) -> EventLoopFuture<Void> {
-        let upstream = self.state.withLockedValue { state in
+        let (upstream, outcome) = self.state.withLockedValue { state in
             state.lastClaimedAt = .now()
-            return state.upstream
+            return (state.upstream, state.outcome)
         }
         guard let upstream else {
-            return self.endPromise.futureResult.eventLoop.makeFailedFuture(SendError.connectionClosed(nil))
+            let closeFrame = outcome?.received ?? outcome?.sent
+            return self.endPromise.futureResult.eventLoop.makeFailedFuture(SendError.connectionClosed(closeFrame))
         }
         if messages.contains(where: { if case .close = $0 { true } else { false } }) {
             self.markClosing()
@@ -153,7 +157,10 @@ public final class Connection: Sendable {
             to: self.url, config: config, egress: egress, closeTimeout: closeTimeout, observer: self,
             on: self.endPromise.futureResult.eventLoop
         ).map { upstream in
-            self.state.withLockedValue { $0.upstream = upstream }
+            self.state.withLockedValue { state in
+                state.upstream = upstream
+                state.subprotocol = upstream.subprotocol
+            }
             self.log("opened", ["upstream": "\(self.url.origin)", "protocol": "\(upstream.subprotocol ?? "-")"])
         }.flatMapErrorThrowing { error in
             self.log("could not open", ["upstream": "\(self.url.origin)", "error": "\(error)"])
@@ -229,7 +236,10 @@ extension Connection: SessionObserver {
     }
 
     func sessionEnded(_ outcome: CloseOutcome) {
-        self.state.withLockedValue { $0.outcome = outcome }
+        self.state.withLockedValue { state in
+            state.outcome = outcome
+            state.upstream = nil
+        }
         let code = outcome.received?.code ?? outcome.sent?.code
         self.log("closed", ["code": "\(code.map(String.init) ?? "-")", "clean": "\(outcome.isClean)"])
         self.endPromise.succeed(outcome)

@@ -189,12 +189,19 @@ public final class ConnectionPool: Sendable {
         }
     }
 
-    /// Frees an ended connection's slot and forgets it after the retention period.
+    /// Frees an ended connection's slot and, unless a client deleted it already, forgets it
+    /// after the retention period. The wait holds only the id: a connection that a busy gateway
+    /// ends by the thousand must not stay in memory for the period.
     private func retire(_ connection: Connection, client: String?) {
-        self.state.withLockedValue { $0.release(client: client) }
+        let id = connection.id
+        let isKnown = self.state.withLockedValue { state in
+            state.release(client: client)
+            return state.connections[id] != nil
+        }
         self.metrics.connectionsOpen.decrement()
+        guard isKnown else { return }
         connection.ended.eventLoop.scheduleTask(in: self.settings.endedRetention) {
-            self.state.withLockedValue { _ = $0.connections.removeValue(forKey: connection.id) }
+            self.state.withLockedValue { _ = $0.connections.removeValue(forKey: id) }
         }
     }
 }
@@ -224,7 +231,7 @@ extension ConnectionPool {
     private func closeAbandonedConnections() {
         guard let idleTimeout = self.settings.idleTimeout else { return }
         let now = NIODeadline.now()
-        for connection in self.openConnections where connection.isAbandoned(for: idleTimeout, now: now) {
+        for connection in self.openConnections where connection.connectionState == .open && connection.isAbandoned(for: idleTimeout, now: now) {
             self.logger.info(
                 "closing an abandoned connection",
                 metadata: ["connection": "\(connection.id)", "idleSeconds": "\(idleTimeout.nanoseconds / 1_000_000_000)"]

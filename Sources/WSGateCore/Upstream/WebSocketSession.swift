@@ -78,6 +78,12 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         if let keepalive { self.scheduleKeepalive(in: keepalive.interval, context: context) }
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // The context refers to this handler: keeping it would keep both, and the session's
+        // compression state, alive after the channel has gone.
+        self.context = nil
+    }
+
     // MARK: Keepalive
 
     private func scheduleKeepalive(in delay: TimeAmount, context: ChannelHandlerContext) {
