@@ -44,7 +44,7 @@ enum FuzzTarget: String, CaseIterable {
 
 /// Feeds bytes to a ``WebSocketSession`` as an upstream's, in two reads split where the first
 /// byte says; its second bit turns permessage-deflate on.
-private enum FrameFeeder {
+enum FrameFeeder {
     final class Observer: SessionObserver {
         func sessionReceived(_ messages: [Message]) {}
         func sessionFailed(_ description: String) {}
@@ -70,8 +70,16 @@ private enum FrameFeeder {
         let split = data.startIndex + min(Int(first) / 4, data.count)
         _ = try? channel.writeInbound(ByteBuffer(bytes: data[..<split]))
         _ = try? channel.writeInbound(ByteBuffer(bytes: data[split...]))
+        Self.finish(channel)
+    }
+
+    /// Closes `channel` and lets an hour pass, so that every timer a handler scheduled fires and
+    /// nothing is left holding the pipeline, as on a real event loop.
+    static func finish(_ channel: EmbeddedChannel) {
         while (try? channel.readOutbound(as: ByteBuffer.self)) != nil {}
         _ = try? channel.finish()
+        channel.embeddedEventLoop.advanceTime(by: .hours(1))
+        channel.embeddedEventLoop.run()
     }
 }
 
@@ -97,8 +105,7 @@ private enum HTTPRequestFeeder {
         channel.pipeline.fireChannelActive()
         _ = try? channel.writeInbound(ByteBuffer(bytes: bytes))
         channel.embeddedEventLoop.run()
-        while (try? channel.readOutbound(as: ByteBuffer.self)) != nil {}
-        _ = try? channel.finish()
+        FrameFeeder.finish(channel)
     }
 }
 

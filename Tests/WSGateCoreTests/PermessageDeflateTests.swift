@@ -91,6 +91,18 @@ struct PermessageDeflateTests {
         #expect(size > 65536 && size <= 65536 + 64 * 1024)
     }
 
+    /// Found by the inflater fuzz target: a final DEFLATE block, then the sync-flush tail the
+    /// gateway appends, spun the event loop for ever on bytes zlib would no longer take.
+    @Test func bytesAfterAFinalDeflateBlockAreAProtocolErrorNotASpin() async throws {
+        let server = try await UpstreamServer(extensions: "permessage-deflate")
+        let (connection, peer) = try await connect(to: server, config: self.compressed)
+        try await peer.send(WebSocketFrame(fin: true, rsv1: true, opcode: .text, data: ByteBuffer(bytes: [0x03, 0x00])))
+        var close = try #require(await peer.receiveDataOrClose()).data
+        #expect(close.readInteger(as: UInt16.self) == 1002)
+        let events = try SubscriptionReader(connection.history)
+        #expect(await events.nextJSON() == "WebSocket protocol error: Invalid compressed data: bytes after the end of the DEFLATE stream")
+    }
+
     @Test func rsv1WithoutTheExtensionIsStillAProtocolError() async throws {
         let server = try await UpstreamServer()
         let (connection, peer) = try await connect(to: server, config: self.compressed)

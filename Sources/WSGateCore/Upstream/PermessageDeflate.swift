@@ -72,6 +72,7 @@ final class MessageInflater {
         var input = fragment
         while input.readableBytes > 0 {
             self.scratch.clear()
+            let unread = input.readableBytes
             var outcome: CompressNIOError?
             do {
                 try self.decompressor.inflate(from: &input, to: &self.scratch)
@@ -84,6 +85,11 @@ final class MessageInflater {
                 throw .tooLong(size: message.readableBytes + self.scratch.readableBytes, limit: limit)
             }
             message.writeImmutableBuffer(self.scratch)
+            // A stream that zlib saw end (a block with BFINAL set) takes no more input: without
+            // this, bytes after it would be offered again and again, and the event loop would spin.
+            if outcome == nil, input.readableBytes == unread, self.scratch.readableBytes == 0 {
+                throw .protocolViolation("Invalid compressed data: bytes after the end of the DEFLATE stream")
+            }
             switch outcome {
             case nil, CompressNIOError.bufferOverflow?: continue
             case CompressNIOError.inputBufferOverflow?: return
