@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs the test suite under a sanitizer, in a build folder of its own:
+#
+#   Tests/Sanitizers/run.sh address   # AddressSanitizer (and LeakSanitizer at exit)
+#   Tests/Sanitizers/run.sh thread    # ThreadSanitizer
+#
+# A first build compiles every package with the sanitizer (about 15 minutes on 2 cores), which
+# is why CI does not run it. Extra arguments go to `swift test` (e.g. --filter FaultTests).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+sanitizer=${1:?address or thread}
+shift
+swift test --sanitize="$sanitizer" --scratch-path ".build-$sanitizer" "$@"
