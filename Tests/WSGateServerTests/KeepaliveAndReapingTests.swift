@@ -92,9 +92,17 @@ struct KeepaliveAndReapingTests {
         }
     }
 
-    @Test func theIdleTimeoutCanBeTurnedOffAndDefaultsToTenMinutes() {
+    @Test func theIdleTimeoutCanBeTurnedOffAndTheKeepaliveSetAsServerDefault() async throws {
         #expect(PoolSettings().idleTimeout == .minutes(10))
-        #expect(ConnectionConfig().pingIntervalMilliseconds == 30_000)
-        #expect(ConnectionConfig().pingTimeoutMilliseconds == 15_000)
+        let configuration = try await GatewayConfiguration.load(
+            file: nil,
+            environment: [
+                "WSGATE_LIMITS_IDLE_CONNECTION_SECONDS": "0", "WSGATE_CONNECTION_PING_INTERVAL_MS": "0",
+                "WSGATE_CONNECTION_PING_TIMEOUT_MS": "2500",
+            ]
+        )
+        #expect(configuration.pool.idleTimeout == nil)
+        #expect(configuration.connectionDefaults.pingIntervalMilliseconds == 0)
+        #expect(configuration.connectionDefaults.pingTimeoutMilliseconds == 2500)
     }
 }
