@@ -17,13 +17,8 @@ struct ConnectionChurnTests {
     ]
 
     @Test func twentyThousandShortConnectionsLeaveTheResidentMemoryFlat() async throws {
-        let notify = try NotifySocket()
+        let (gateway, port, notify) = try await GatewayProcess.startOnFreePort()
         defer { notify.close() }
-        let gateway = try GatewayProcess(
-            arguments: ["--listen", "127.0.0.1:0", "--log-level", "warning"], environment: ["NOTIFY_SOCKET": notify.path]
-        )
-        let ready = try await notify.next()
-        let port = try #require(ready.split(separator: ":").last.flatMap { Int($0) })
         // The lowest priority: this test measures memory, not speed, and the tests beside it
         // that bound their waits keep the CPU.
         gateway.lowerPriority()

@@ -11,15 +11,9 @@ struct ExecutableTests {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     @Test func sigtermClosesUpstreamsDeliversTheCloseAndExitsCleanly() async throws {
-        let notify = try NotifySocket()
-        defer { notify.close() }
         let server = try await UpstreamServer()
-        let gateway = try GatewayProcess(
-            arguments: ["--listen", "127.0.0.1:0", "--log-level", "warning"], environment: ["NOTIFY_SOCKET": notify.path]
-        )
-        let ready = try await notify.next()
-        #expect(ready.hasPrefix("READY=1\n"))
-        let port = try #require(ready.split(separator: ":").last.flatMap { Int($0) })
+        let (gateway, port, notify) = try await GatewayProcess.startOnFreePort()
+        defer { notify.close() }
         let client = GatewayClient(port: port)
 
         let id = try await client.connect(server.url())

@@ -35,13 +35,8 @@ struct HostileStormTests {
     ]
 
     @Test func tenThousandHostileRequestsLeaveTheGatewayServingWithItsMemory() async throws {
-        let notify = try NotifySocket()
+        let (gateway, port, notify) = try await GatewayProcess.startOnFreePort(logLevel: "error")
         defer { notify.close() }
-        let gateway = try GatewayProcess(
-            arguments: ["--listen", "127.0.0.1:0", "--log-level", "error"], environment: ["NOTIFY_SOCKET": notify.path]
-        )
-        let ready = try await notify.next()
-        let port = try #require(ready.split(separator: ":").last.flatMap { Int($0) })
         gateway.lowerPriority()
         let start = try #require(gateway.residentKiB)
         // A warm-up wave lets the allocator and the event loops reach their working size.

@@ -28,14 +28,9 @@ struct ShutdownUnderLoadTests {
     }
 
     @Test func everyEventUpToTheFinalCloseReachesEverySubscriberAndTheProcessExitsZero() async throws {
-        let notify = try NotifySocket()
-        defer { notify.close() }
         let server = try await UpstreamServer()
-        let gateway = try GatewayProcess(
-            arguments: ["--listen", "127.0.0.1:0", "--log-level", "warning"], environment: ["NOTIFY_SOCKET": notify.path]
-        )
-        let ready = try await notify.next()
-        let port = try #require(ready.split(separator: ":").last.flatMap { Int($0) })
+        let (gateway, port, notify) = try await GatewayProcess.startOnFreePort()
+        defer { notify.close() }
         let client = GatewayClient(port: port)
 
         var senders: [Task<Int, any Error>] = []

@@ -74,3 +74,25 @@ public final class GatewayProcess: Sendable {
         if self.process.isRunning { self.process.interrupt() }
     }
 }
+
+extension GatewayProcess {
+    /// Starts `wsgate --listen 127.0.0.1:0` at `logLevel` as systemd would, with a notify socket,
+    /// and waits for its READY=1. Returns the process, the port it listens on, and the socket on
+    /// which its later notifications (STOPPING=1) arrive; the caller closes the socket.
+    public static func startOnFreePort(logLevel: String = "warning") async throws -> (GatewayProcess, port: Int, NotifySocket) {
+        let notify = try NotifySocket()
+        do {
+            let gateway = try GatewayProcess(
+                arguments: ["--listen", "127.0.0.1:0", "--log-level", logLevel], environment: ["NOTIFY_SOCKET": notify.path]
+            )
+            let ready = try await notify.next()
+            guard ready.hasPrefix("READY=1\n"), let port = ready.split(separator: ":").last.flatMap({ Int($0) }) else {
+                throw TestFailure("The gateway's readiness notification was \"\(ready)\".")
+            }
+            return (gateway, port, notify)
+        } catch {
+            notify.close()
+            throw error
+        }
+    }
+}

@@ -535,38 +535,10 @@ extension WebAsset {
         ],
         "responses": {
           "429": {
-            "description": "too_many_subscribers: a connection has limits.maxSubscribersPerConnection subscribers, with Retry-After.",
-            "headers": {
-              "Retry-After": {
-                "schema": {
-                  "type": "integer"
-                }
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/TooManySubscribers"
           },
           "503": {
-            "description": "too_many_streams: the gateway serves limits.maxEventStreams event streams, with Retry-After.",
-            "headers": {
-              "Retry-After": {
-                "schema": {
-                  "type": "integer"
-                }
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/TooManyStreams"
           },
           "200": {
             "description": "A stream of records `id: n` / `data: <Event>`; a gap first when events were lost (`event: gap`, data GapEvent); `: keepalive` comments. It ends with the connection.",
@@ -652,38 +624,10 @@ extension WebAsset {
         ],
         "responses": {
           "429": {
-            "description": "too_many_subscribers: a connection has limits.maxSubscribersPerConnection subscribers, with Retry-After.",
-            "headers": {
-              "Retry-After": {
-                "schema": {
-                  "type": "integer"
-                }
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/TooManySubscribers"
           },
           "503": {
-            "description": "too_many_streams: the gateway serves limits.maxEventStreams event streams, with Retry-After.",
-            "headers": {
-              "Retry-After": {
-                "schema": {
-                  "type": "integer"
-                }
-              }
-            },
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+            "$ref": "#/components/responses/TooManyStreams"
           },
           "200": {
             "description": "Records `id: <cursor>` / `data: <MultiplexedEvent>`; `event: gap` and `event: gone` (an unknown connection) keep their names. It ends when every connection's stream has.",
@@ -961,6 +905,40 @@ extension WebAsset {
       },
       "NotFound": {
         "description": "not_found: no such connection (or path).",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "TooManySubscribers": {
+        "description": "too_many_subscribers: the connection has limits.maxSubscribersPerConnection subscribers, with Retry-After.",
+        "headers": {
+          "Retry-After": {
+            "schema": {
+              "type": "integer"
+            }
+          }
+        },
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "TooManyStreams": {
+        "description": "too_many_streams: the gateway serves limits.maxEventStreams event streams, with Retry-After.",
+        "headers": {
+          "Retry-After": {
+            "schema": {
+              "type": "integer"
+            }
+          }
+        },
         "content": {
           "application/json": {
             "schema": {
