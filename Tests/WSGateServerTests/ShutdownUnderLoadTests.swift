@@ -41,14 +41,15 @@ struct ShutdownUnderLoadTests {
             streams.append([try await client.events(id), try await client.events(id)])
             senders.append(Task { try await Self.sendUntilClosed(peer) })
         }
-        // Under load: every subscriber has events flowing.
+        // Under load: every subscriber has events flowing, and keeps reading through the shutdown.
         for pair in streams { for stream in pair { #expect(try await stream.nextEvent()?.id == 1) } }
+        let readers = streams.map { pair in pair.map { stream in Task { try await stream.remainingEvents() } } }
         gateway.terminate()
 
-        for (sender, pair) in zip(senders, streams) {
+        for (sender, pair) in zip(senders, readers) {
             let sent = try await sender.value
-            for stream in pair {
-                let rest = try await stream.remainingEvents()
+            for reader in pair {
+                let rest = try await reader.value
                 // Contiguous ids from 2, every message sent, then the upstream's Close.
                 #expect(rest.map(\.id) == Array(2...(sent + 1)).map(Optional.some))
                 #expect(rest.dropLast().map(\.json) == (1..<sent).map { .object(["type": "Text", "data": .string(String($0))]) })
