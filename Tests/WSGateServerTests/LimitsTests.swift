@@ -67,13 +67,14 @@ struct LimitsTests {
             #expect(refused.errorCode == "too_many_connections")
             #expect(refused.headers["Retry-After"] == ["1"])
             let peer = try await server.nextPeer()
-            let closing = Task {
+            let closing = Task { () async -> Void in
                 _ = await peer.receiveDataOrClose()
-                try await peer.sendClose(code: 1000)
+                // On a loaded machine the gateway may have given up waiting; the slot frees either way.
+                try? await peer.sendClose(code: 1000)
                 await peer.disconnect()
             }
             #expect(try await client.request(.DELETE, "/connections/\(first)").status == 200)
-            try await closing.value
+            await closing.value
             _ = try await client.connect(server.url())
         }
     }
