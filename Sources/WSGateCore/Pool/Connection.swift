@@ -158,7 +158,8 @@ public final class Connection: Sendable {
             on: self.endPromise.futureResult.eventLoop
         ).map { upstream in
             self.state.withLockedValue { state in
-                state.upstream = upstream
+                // An upstream that ended at once has no session to keep (see `upstream`).
+                if state.outcome == nil { state.upstream = upstream }
                 state.subprotocol = upstream.subprotocol
             }
             self.log("opened", ["upstream": "\(self.url.origin)", "protocol": "\(upstream.subprotocol ?? "-")"])
