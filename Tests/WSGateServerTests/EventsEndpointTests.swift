@@ -58,7 +58,7 @@ struct EventsEndpointTests {
                 expected += 1
             }
             #expect(expected == texts.count + 1)
-            try await sent.value
+            #expect(try await sent.value == texts.count)
             events.response.close()
         }
     }

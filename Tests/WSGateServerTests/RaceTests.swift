@@ -45,8 +45,10 @@ struct RaceTests {
                 for try await status in group { statuses[status, default: 0] += 1 }
                 return statuses
             }
-            // Every answer is one an API client can act on: no 5xx.
-            #expect(statuses.keys.allSatisfy { [200, 201, 204, 404, 409].contains($0) }, "\(statuses)")
+            // Every answer is one an API client can act on: no 5xx. Subscribes land on two of the ids
+            // (operation % 8 is 3 or 7), 125 each, so on a slow machine some meet the limit of 100
+            // subscribers before the closed streams are gone: 429 with Retry-After.
+            #expect(statuses.keys.allSatisfy { [200, 201, 204, 404, 409, 429].contains($0) }, "\(statuses)")
             for connection in gateway.pool.openConnections {
                 _ = try await client.request(.DELETE, "/connections/\(connection.id)")
             }

@@ -1,5 +1,4 @@
 import Foundation
-import NIOConcurrencyHelpers
 import NIOWebSocket
 import Testing
 import WSGateCore
@@ -8,21 +7,14 @@ import WSGateTestSupport
 /// SIGTERM while upstreams are sending: nothing is lost on the way out.
 @Suite(.timeLimit(.minutes(2)))
 struct ShutdownUnderLoadTests {
-    /// Sends numbered Text messages until the gateway's Close arrives, answers it, and returns
-    /// how many it sent.
+    /// Sends numbered Text messages until it has answered the gateway's Close, and returns how
+    /// many it sent.
     private static func sendUntilClosed(_ peer: UpstreamPeer) async throws -> Int {
-        let closed = NIOLockedValueBox(false)
-        async let closeArrived: Void = {
-            _ = await peer.receiveDataOrClose()
-            closed.withLockedValue { $0 = true }
-        }()
+        try await peer.answerClose(code: 1001, reason: "Going Away")
         var sent = 0
-        while !closed.withLockedValue({ $0 }) {
-            try await peer.sendTexts((sent..<sent + 20).map(String.init))
-            sent += 20
+        while case let written = try await peer.sendTexts((sent..<sent + 20).map(String.init)), written > 0 {
+            sent += written
         }
-        await closeArrived
-        try await peer.sendClose(code: 1001, reason: "Going Away")
         await peer.disconnect()
         return sent
     }

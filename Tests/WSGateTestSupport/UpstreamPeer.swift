@@ -12,13 +12,31 @@ public final class UpstreamPeer: Sendable {
     let handler: StreamingHandler<WebSocketFrame>
     private let channel: Channel
     private let frames: AsyncStream<WebSocketFrame>
+    private let closeAnswerer: NIOLoopBound<CloseAnswerer>
 
+    /// Made on the channel's event loop, which adds `handlers` to the pipeline.
     init(channel: Channel, request: HTTPRequestHead) {
         self.channel = channel
         self.request = request
         let (frames, continuation) = AsyncStream.makeStream(of: WebSocketFrame.self)
         self.frames = frames
         self.handler = StreamingHandler(continuation: continuation)
+        self.closeAnswerer = NIOLoopBound(CloseAnswerer(), eventLoop: channel.eventLoop)
+    }
+
+    /// The handlers that read the gateway's frames, in pipeline order; call on the event loop.
+    var handlers: [any ChannelHandler] { [self.closeAnswerer.value, self.handler] }
+
+    /// From now on, the gateway's Close is answered with this one at once, on the event loop,
+    /// as a real server answers it: a test task on a loaded machine might answer later than the
+    /// gateway waits. ``sendTexts(_:)`` writes nothing once the answer is out.
+    public func answerClose(code: UInt16, reason: String) async throws {
+        var payload = ByteBuffer()
+        payload.writeInteger(code)
+        payload.writeString(reason)
+        let answer = WebSocketFrame(fin: true, opcode: .connectionClose, data: payload)
+        let closeAnswerer = self.closeAnswerer
+        try await self.channel.eventLoop.submit { closeAnswerer.value.state = .answering(answer) }.get()
     }
 
     /// Sends one frame (unmasked, as a server does).
@@ -38,16 +56,20 @@ public final class UpstreamPeer: Sendable {
 
     /// Sends Text messages back to back, flushed once; returns once the last is written to the
     /// socket, which takes as long as the gateway takes to read what does not fit in between.
-    public func sendTexts(_ texts: [String]) async throws {
+    /// Returns how many it sent: all, or none once ``answerClose(code:reason:)`` has answered.
+    @discardableResult
+    public func sendTexts(_ texts: [String]) async throws -> Int {
         let channel = self.channel
-        try await channel.eventLoop.flatSubmit {
+        let closeAnswerer = self.closeAnswerer
+        return try await channel.eventLoop.flatSubmit {
+            guard !texts.isEmpty, !closeAnswerer.value.hasAnswered else { return channel.eventLoop.makeSucceededFuture(0) }
             let last = channel.eventLoop.makePromise(of: Void.self)
             for (index, text) in texts.enumerated() {
                 let frame = WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text))
                 channel.write(frame, promise: index == texts.count - 1 ? last : nil)
             }
             channel.flush()
-            return last.futureResult
+            return last.futureResult.map { texts.count }
         }.get()
     }
 
@@ -118,5 +140,33 @@ public final class UpstreamPeer: Sendable {
     /// Ends the server's half of the TCP connection (FIN) and keeps reading.
     public func closeOutput() async throws {
         try await self.channel.close(mode: .output)
+    }
+}
+
+/// Answers the gateway's Close on the event loop once a test has given it the answer.
+final class CloseAnswerer: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias InboundOut = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    enum State {
+        case idle
+        case answering(WebSocketFrame)
+        case answered
+    }
+
+    var state = State.idle
+
+    var hasAnswered: Bool {
+        if case .answered = self.state { return true }
+        return false
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .answering(let answer) = self.state, self.unwrapInboundIn(data).opcode == .connectionClose {
+            self.state = .answered
+            context.writeAndFlush(self.wrapOutboundOut(answer), promise: nil)
+        }
+        context.fireChannelRead(data)
     }
 }

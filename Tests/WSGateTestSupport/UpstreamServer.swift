@@ -76,7 +76,7 @@ public final class UpstreamServer: Sendable {
                         upgradePipelineHandler: { channel, head in
                             channel.eventLoop.makeCompletedFuture {
                                 let peer = UpstreamPeer(channel: channel, request: head)
-                                try channel.pipeline.syncOperations.addHandler(peer.handler)
+                                try channel.pipeline.syncOperations.addHandlers(peer.handlers)
                                 for frame in greeting { channel.write(frame, promise: nil) }
                                 channel.pipeline.syncOperations.removeHandler(name: "coalescer", promise: nil)
                                 peerContinuation.yield(peer)
