@@ -4,16 +4,17 @@ import NIOCore
 /// connection whose peer vanished without a FIN or RST (a NAT timeout, a closed laptop lid)
 /// otherwise stays open forever.
 ///
-/// Its timer fires every `interval` while frames arrive. After an interval without any, the
-/// gateway sends a Ping and the timer fires again after `timeout`; if nothing arrived by then,
+/// Its deadline passes every `interval` while frames arrive. After an interval without any, the
+/// gateway sends a Ping and the next deadline is `timeout` later; if nothing arrived by then,
 /// the upstream is dead. While the gateway itself has paused reading (flow control towards slow
-/// subscribers), silence proves nothing and counts as hearing from the upstream.
+/// subscribers), silence proves nothing and counts as hearing from the upstream. A clock asks
+/// it every ``tick``, so each decision comes at most a tick after its deadline.
 struct Keepalive {
-    /// What the session does when the timer fires.
+    /// What the session does when the clock ticks.
     enum Action: Equatable {
-        /// Nothing; the timer fires again after `interval`.
+        /// Nothing.
         case keepListening
-        /// Send a Ping with this payload; the timer fires again after `timeout`.
+        /// Send a Ping with this payload.
         case sendPing(ByteBuffer)
         /// Nothing arrived within `timeout` of the Ping: end the connection.
         case giveUp
@@ -23,6 +24,11 @@ struct Keepalive {
     let interval: TimeAmount
     /// How long a frame may take to follow the Ping.
     let timeout: TimeAmount
+    /// How often the clock should ask: an eighth of the shorter period, so that a decision
+    /// comes at most that much late.
+    let tick: TimeAmount
+    /// When the next decision is due.
+    private(set) var deadline: NIODeadline
     private var hasHeard = false
     private var isAwaitingAnswer = false
     private var isReadingPaused = false
@@ -30,16 +36,13 @@ struct Keepalive {
     /// The payload of the last keepalive Ping, whose Pong is the gateway's own business.
     private var lastPingPayload: ByteBuffer?
 
-    /// A keepalive for `config`, or `nil` when its interval is 0.
-    init?(config: ConnectionConfig) {
+    /// A keepalive for `config` starting `now`, or `nil` when its interval is 0.
+    init?(config: ConnectionConfig, now: NIODeadline) {
         guard config.pingIntervalMilliseconds > 0 else { return nil }
         self.interval = .milliseconds(Int64(config.pingIntervalMilliseconds))
         self.timeout = .milliseconds(Int64(config.pingTimeoutMilliseconds))
-    }
-
-    /// When the timer fires next after `action`.
-    func delay(after action: Action) -> TimeAmount {
-        action == .keepListening ? self.interval : self.timeout
+        self.tick = .nanoseconds(max(1_000_000, min(self.interval.nanoseconds, self.timeout.nanoseconds) / 8))
+        self.deadline = now + self.interval
     }
 
     /// Bytes arrived from the upstream.
@@ -52,15 +55,18 @@ struct Keepalive {
         self.isReadingPaused = isPaused
     }
 
-    /// The timer fired: what to do now.
-    mutating func timerFired() -> Action {
+    /// The clock ticked at `now`: what to do.
+    mutating func clockTicked(now: NIODeadline) -> Action {
+        guard now >= self.deadline else { return .keepListening }
         if self.hasHeard || self.isReadingPaused {
             self.hasHeard = false
             self.isAwaitingAnswer = false
+            self.deadline = now + self.interval
             return .keepListening
         }
         if self.isAwaitingAnswer { return .giveUp }
         self.isAwaitingAnswer = true
+        self.deadline = now + self.timeout
         self.pingsSent += 1
         let payload = ByteBuffer(string: "wsgate keepalive \(self.pingsSent)")
         self.lastPingPayload = payload

@@ -45,7 +45,8 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     private var outcome = CloseOutcome()
     private var closeTimer: Scheduled<Void>?
     private var keepalive: Keepalive?
-    private var keepaliveTimer: Scheduled<Void>?
+    /// The clock that ticks the keepalive while the connection is open.
+    private var keepaliveClock: KeepaliveClock?
     /// Cuts the bytes read into frames. It runs here rather than in a decoder handler before
     /// this one, which would box every frame to pass it down the pipeline.
     private let decoder: FrameDecoder
@@ -70,15 +71,20 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         self.closeTimeout = closeTimeout
         self.observer = observer
         self.decoder = FrameDecoder(maxFrameSize: config.effectiveMaxFrameSize)
-        self.keepalive = Keepalive(config: config)
+        self.keepalive = Keepalive(config: config, now: .now())
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        if let keepalive { self.scheduleKeepalive(in: keepalive.interval, context: context) }
+        if let keepalive {
+            let clock = KeepaliveClock.of(context.eventLoop)
+            clock.add(self, tick: keepalive.tick)
+            self.keepaliveClock = clock
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        self.stopKeepalive()
         // The context refers to this handler: keeping it would keep both, and the session's
         // compression state, alive after the channel has gone.
         self.context = nil
@@ -86,15 +92,10 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
 
     // MARK: Keepalive
 
-    private func scheduleKeepalive(in delay: TimeAmount, context: ChannelHandlerContext) {
-        self.keepaliveTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) {
-            self.keepaliveTimerFired(context: context)
-        }
-    }
-
-    private func keepaliveTimerFired(context: ChannelHandlerContext) {
-        guard self.state == .open, var keepalive = self.keepalive else { return }
-        let action = keepalive.timerFired()
+    /// Called by the event loop's ``KeepaliveClock`` at each of its ticks.
+    func keepaliveClockTicked(now: NIODeadline) {
+        guard self.state == .open, let context, var keepalive = self.keepalive else { return }
+        let action = keepalive.clockTicked(now: now)
         self.keepalive = keepalive
         switch action {
         case .keepListening:
@@ -109,9 +110,12 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
                 "WebSocket protocol error: no frame from the server within \(keepalive.timeout.nanoseconds / 1_000_000) ms of a keepalive Ping"
             )
             context.close(promise: nil)
-            return
         }
-        self.scheduleKeepalive(in: keepalive.delay(after: action), context: context)
+    }
+
+    private func stopKeepalive() {
+        self.keepaliveClock?.remove(self)
+        self.keepaliveClock = nil
     }
 
     // MARK: Sending
@@ -454,7 +458,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
 
     private func enterClosing(_ state: State, context: ChannelHandlerContext) {
         self.state = state
-        self.keepaliveTimer?.cancel()
+        self.stopKeepalive()
         self.closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: self.closeTimeout) {
             if self.state == .closeSent, !self.hasFinalEvent {
                 self.reportFailure(
@@ -467,7 +471,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         self.closeTimer?.cancel()
-        self.keepaliveTimer?.cancel()
+        self.stopKeepalive()
         if !self.hasFinalEvent {
             self.reportFailure("WebSocket protocol error: Connection reset without closing handshake")
         }
