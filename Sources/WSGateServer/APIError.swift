@@ -125,6 +125,11 @@ extension APIError {
                 "The connection has its maximum of \(limit) subscribers (limits.maxSubscribersPerConnection)."
             )
             self.headers.add(name: "Retry-After", value: "1")
+        case PoolError.insecureSkipVerifyForbidden:
+            self.init(
+                .forbidden, "insecure_tls_forbidden",
+                "This gateway does not allow \"tls.insecureSkipVerify\" (security.allowInsecureSkipVerify is false)."
+            )
         case PoolError.shuttingDown:
             self.init(.serviceUnavailable, "shutting_down", "The gateway is shutting down.")
         case let error as SendError:

@@ -93,7 +93,7 @@ struct HandshakeTests {
     }
 
     @Test func anUntrustedCertificateFailsTLS() async throws {
-        let server = try await UpstreamServer(tls: true)
+        let server = try await UpstreamServer(tls: SelfSignedCertificate.identity)
         await #expect {
             try await self.open(server.url(secure: true))
         } throws: { error in

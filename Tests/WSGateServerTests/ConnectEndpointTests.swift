@@ -121,7 +121,7 @@ struct ConnectEndpointTests {
     }
 
     @Test func aSelfSignedCertificateIsRefused() async throws {
-        let server = try await UpstreamServer(tls: true)
+        let server = try await UpstreamServer(tls: SelfSignedCertificate.identity)
         try await withGateway { client, _ in
             let response = try await client.post("/connections", json: #"{"url": "\#(server.url(secure: true))"}"#)
             #expect(response.status == 502)

@@ -24,4 +24,7 @@ public enum SelfSignedCertificate {
         SGO3raUAVaC1pmCTTF6dbb94i13G+ds9S8XHwqjkGd6YZg6fRR2HRDTL
         -----END PRIVATE KEY-----
         """
+
+    /// The certificate with its key, for ``UpstreamServer``.
+    public static let identity = TestCertificateAuthority.Identity(certificatePEM: certificatePEM, privateKeyPEM: privateKeyPEM)
 }

@@ -43,10 +43,13 @@ public final class UpstreamServer: Sendable {
     /// Starts a server on a free loopback port. `greeting` frames go out in the same TCP segment
     /// as the handshake response, as servers that speak first often send them.
     /// `extensions`, when given, is the `Sec-WebSocket-Extensions` answer to the handshake.
+    /// With `tls`, it speaks TLS with that certificate; with `clientCA` too, it requires a client
+    /// certificate that CA signed (mutual TLS).
     public init(
-        handshake: Handshake = .accept(), tls: Bool = false, greeting: [WebSocketFrame] = [], extensions: String? = nil
+        handshake: Handshake = .accept(), tls: TestCertificateAuthority.Identity? = nil, clientCA: String? = nil,
+        greeting: [WebSocketFrame] = [], extensions: String? = nil
     ) async throws {
-        let tlsContext = try tls ? NIOSSLContext(configuration: Self.tlsConfiguration()) : nil
+        let tlsContext = try tls.map { try NIOSSLContext(configuration: Self.tlsConfiguration($0, clientCA: clientCA)) }
         let requests = self.handshakeRequests
         let (peers, peerContinuation) = AsyncStream.makeStream(of: UpstreamPeer.self)
         self.peers = peers
@@ -100,10 +103,15 @@ public final class UpstreamServer: Sendable {
         try await self.channel.close()
     }
 
-    private static func tlsConfiguration() throws -> TLSConfiguration {
-        let certificate = try NIOSSLCertificate(bytes: Array(SelfSignedCertificate.certificatePEM.utf8), format: .pem)
-        let key = try NIOSSLPrivateKey(bytes: Array(SelfSignedCertificate.privateKeyPEM.utf8), format: .pem)
-        return .makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(key))
+    private static func tlsConfiguration(_ identity: TestCertificateAuthority.Identity, clientCA: String?) throws -> TLSConfiguration {
+        let chain = try NIOSSLCertificate.fromPEMBytes(Array(identity.certificatePEM.utf8))
+        let key = try NIOSSLPrivateKey(bytes: Array(identity.privateKeyPEM.utf8), format: .pem)
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        if let clientCA {
+            configuration.certificateVerification = .noHostnameVerification
+            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(clientCA.utf8)))
+        }
+        return configuration
     }
 }
 

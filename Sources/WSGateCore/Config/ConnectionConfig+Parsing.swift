@@ -3,7 +3,11 @@ extension ConnectionConfig {
     public static let keys: Set<String> = [
         "headers", "protocols", "readBufferSize", "writeBufferSize", "maxWriteBufferSize",
         "maxMessageSize", "maxFrameSize", "acceptUnmaskedFrames", "connectTimeoutMs", "pingIntervalMs", "pingTimeoutMs", "compression", "historyOverflow",
+        "tls",
     ]
+
+    /// The keys whose value is an object, with the keys of that object.
+    public static let sections: [String: Set<String>] = ["tls": TLSOptions.keys]
 
     /// Handshake headers the gateway sets itself; a user value would break the handshake.
     public static let reservedHeaderNames: Set<String> = [
@@ -29,6 +33,7 @@ extension ConnectionConfig {
             config.historyOverflow = overflow
         }
         if let value = fields["protocols"] { config.protocols = try Self.protocols(from: value) }
+        if let value = fields["tls"] { config.tls = try config.tls.applying(json: value) }
         if let value = fields["readBufferSize"] {
             config.readBufferSize = try Self.size(value, key: "readBufferSize", minimum: 1) ?? defaults.readBufferSize
         }

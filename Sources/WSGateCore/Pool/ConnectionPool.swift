@@ -21,6 +21,8 @@ public struct PoolSettings: Sendable, Equatable {
     public var history = HistoryLimits()
     /// Which upstreams connections may reach.
     public var egress = EgressPolicy()
+    /// Whether a connection may turn TLS verification off (`tls.insecureSkipVerify`).
+    public var allowsInsecureSkipVerify = true
 
     /// The defaults: 10,000 connections (no limit per client), 10 min idle timeout, 5 s close
     /// timeout, 60 s retention, default history.
@@ -35,6 +37,8 @@ public enum PoolError: Error, Equatable {
     case clientCapacityExhausted(limit: Int)
     /// The gateway is shutting down.
     case shuttingDown
+    /// The connection asks for `tls.insecureSkipVerify`, which the settings forbid.
+    case insecureSkipVerifyForbidden
 }
 
 /// Owns every upstream connection: allocates ids, enforces the connection limit, keeps ended
@@ -132,6 +136,10 @@ public final class ConnectionPool: Sendable {
     ) -> EventLoopFuture<Connection> {
         let eventLoop = eventLoop ?? self.eventLoopGroup.next()
         let settings = self.settings
+        if config.tls.insecureSkipVerify, url.isSecure {
+            guard settings.allowsInsecureSkipVerify else { return eventLoop.makeFailedFuture(PoolError.insecureSkipVerifyForbidden) }
+            self.logger.warning("TLS verification is off for this connection (tls.insecureSkipVerify)", metadata: ["url": "\(url)"])
+        }
         do {
             try self.state.withLockedValue { state in try state.admit(client: client, settings: settings) }
         } catch {

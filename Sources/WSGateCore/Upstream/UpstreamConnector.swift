@@ -15,9 +15,20 @@ enum UpstreamConnector {
         var subprotocol: String?
     }
 
-    /// One TLS context for every `wss` connection: building it loads the trust store.
-    private static let tlsContext = Result {
+    /// One TLS context for every `wss` connection with the default options: building one loads
+    /// the trust store.
+    private static let defaultTLSContext = Result {
         try NIOSSLContext(configuration: .makeClientConfiguration())
+    }
+
+    /// The TLS context for `options`: the shared one, or one of their own.
+    private static func tlsContext(for options: TLSOptions) throws(TLSMaterialError) -> NIOSSLContext {
+        guard options.isDefault else { return try options.makeContext() }
+        do {
+            return try Self.defaultTLSContext.get()
+        } catch {
+            throw TLSMaterialError(description: "The system's trust store cannot be loaded: \(error)")
+        }
     }
 
     static func connect(
@@ -34,6 +45,13 @@ enum UpstreamConnector {
             handshake.fail(UpstreamConnectError.timedOut(milliseconds: config.connectTimeoutMilliseconds))
         }
         let readBuffer = config.readBufferSize
+        let tlsContext: NIOSSLContext?
+        do {
+            tlsContext = url.isSecure ? try Self.tlsContext(for: config.tls) : nil
+        } catch {
+            deadline.cancel()
+            return eventLoop.makeFailedFuture(UpstreamConnectError.tlsFailed(error.description))
+        }
         // A bootstrap is not Sendable: each attempt, possibly after resolving on another thread, makes its own.
         let makeBootstrap: @Sendable () -> ClientBootstrap = {
             ClientBootstrap(group: eventLoop)
@@ -50,7 +68,7 @@ enum UpstreamConnector {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try Self.addHandlers(
-                            to: channel, url: url, config: config, closeTimeout: closeTimeout,
+                            to: channel, url: url, config: config, tlsContext: tlsContext, closeTimeout: closeTimeout,
                             observer: observer, handshake: handshake
                         )
                     }
@@ -135,18 +153,18 @@ enum UpstreamConnector {
         to channel: Channel,
         url: WebSocketURL,
         config: ConnectionConfig,
+        tlsContext: NIOSSLContext?,
         closeTimeout: TimeAmount,
         observer: any SessionObserver,
         handshake: EventLoopPromise<Established>
     ) throws {
         let pipeline = channel.pipeline.syncOperations
-        if url.isSecure {
-            let isAddress = url.isIPAddress
-            let tlsHandler = try NIOSSLClientHandler(
-                context: tlsContext.get(), serverHostname: isAddress ? nil : url.host
-            )
+        if let tlsContext {
+            // SNI and the name verified: the configured one, else the URL's host unless it is an address.
+            let serverName = config.tls.serverName ?? (url.isIPAddress ? nil : url.host)
+            let tlsHandler = try NIOSSLClientHandler(context: tlsContext, serverHostname: serverName)
             try pipeline.addHandler(tlsHandler)
-            try pipeline.addHandler(TLSFailureHandler(handshake: handshake))
+            try pipeline.addHandler(TLSFailureHandler(handshake: handshake, serverName: serverName ?? url.host))
         }
         let requestEncoder = HTTPRequestEncoder()
         let responseDecoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
@@ -177,27 +195,5 @@ enum UpstreamConnector {
                 handshake.fail(error)
             }
         }
-    }
-}
-
-/// Reports a TLS failure during the handshake as ``UpstreamConnectError/tlsFailed(_:)``.
-private final class TLSFailureHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = ByteBuffer
-    private let handshake: EventLoopPromise<UpstreamConnector.Established>
-
-    init(handshake: EventLoopPromise<UpstreamConnector.Established>) {
-        self.handshake = handshake
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case TLSUserEvent.handshakeCompleted = event {
-            context.pipeline.syncOperations.removeHandler(self, promise: nil)
-        }
-        context.fireUserInboundEventTriggered(event)
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        self.handshake.fail(UpstreamConnectError.tlsFailed("\(error)"))
-        context.fireErrorCaught(error)
     }
 }

@@ -74,6 +74,7 @@ extension GatewayConfiguration {
         self.allowedOrigins = reader.stringArray(forKey: "security.allowedOrigins") ?? self.allowedOrigins
         self.token = try values.token(credentialsDirectory: credentialsDirectory)
         self.allowsRemoteWithoutToken = try values.bool("security.allowRemoteWithoutToken") ?? self.allowsRemoteWithoutToken
+        self.pool.allowsInsecureSkipVerify = try values.bool("security.allowInsecureSkipVerify") ?? self.pool.allowsInsecureSkipVerify
         self.connectionDefaults = try ConnectionConfig().applying(json: values.connectionConfig())
     }
 }
@@ -132,10 +133,18 @@ private struct ScalarReader {
                 if let names = self.reader.stringArray(forKey: ConfigKey(fullKey)) {
                     fields[key] = .array(names.map(JSONValue.string))
                 }
+            } else if let section = ConnectionConfig.sections[key] {
+                let values = section.compactMap { name in self.string("\(fullKey).\(name)").map { (name, Self.scalar($0)) } }
+                if !values.isEmpty { fields[key] = .object(Dictionary(uniqueKeysWithValues: values)) }
             } else if let text = self.string(fullKey) {
-                fields[key] = Int(text).map(JSONValue.integer) ?? Bool(text).map(JSONValue.bool) ?? .string(text)
+                fields[key] = Self.scalar(text)
             }
         }
         return .object(fields)
+    }
+
+    /// A configuration value as the JSON scalar it reads as.
+    private static func scalar(_ text: String) -> JSONValue {
+        Int(text).map(JSONValue.integer) ?? Bool(text).map(JSONValue.bool) ?? .string(text)
     }
 }
