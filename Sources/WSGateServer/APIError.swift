@@ -151,6 +151,12 @@ extension APIError {
             self.init(.gatewayTimeout, "upstream_timeout", error.description)
         case .forbidden:
             self.init(.forbidden, "upstream_forbidden", error.description)
+        case .proxyFailed:
+            self.init(.badGateway, "proxy_failed", error.description)
+        case .proxyRefused(_, let status, _):
+            self.init(.badGateway, "proxy_refused", error.description, extra: ["status": .integer(status)])
+        case .proxyTimedOut:
+            self.init(.gatewayTimeout, "proxy_timeout", error.description)
         }
     }
 

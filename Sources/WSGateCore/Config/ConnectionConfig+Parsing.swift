@@ -3,7 +3,7 @@ extension ConnectionConfig {
     public static let keys: Set<String> = [
         "headers", "protocols", "readBufferSize", "writeBufferSize", "maxWriteBufferSize",
         "maxMessageSize", "maxFrameSize", "acceptUnmaskedFrames", "connectTimeoutMs", "pingIntervalMs", "pingTimeoutMs", "compression", "historyOverflow",
-        "tls",
+        "proxy", "tls",
     ]
 
     /// The keys whose value is an object, with the keys of that object.
@@ -33,6 +33,14 @@ extension ConnectionConfig {
             config.historyOverflow = overflow
         }
         if let value = fields["protocols"] { config.protocols = try Self.protocols(from: value) }
+        if let value = fields["proxy"] {
+            switch value {
+            case .null: config.proxy = .environment
+            case .string("none"): config.proxy = ProxySetting.none
+            case .string(let text): config.proxy = .proxy(try HTTPProxy(text))
+            default: throw InvalidInputError("\"proxy\" must be a URL such as \"http://proxy:3128\", \"none\" or null.")
+            }
+        }
         if let value = fields["tls"] { config.tls = try config.tls.applying(json: value) }
         if let value = fields["readBufferSize"] {
             config.readBufferSize = try Self.size(value, key: "readBufferSize", minimum: 1) ?? defaults.readBufferSize

@@ -31,6 +31,8 @@ public struct ConnectionConfig: Sendable, Equatable {
     /// What the connection's history does when it is full of events no subscriber has taken:
     /// pause reading the upstream (nothing is lost) or drop the oldest.
     public var historyOverflow = HistoryOverflow.pause
+    /// Whether the connection goes through an HTTP proxy.
+    public var proxy = ProxySetting.environment
     /// How a `wss` upstream is verified and whom the gateway presents itself as.
     public var tls = TLSOptions()
 

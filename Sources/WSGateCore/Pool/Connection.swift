@@ -152,9 +152,10 @@ public final class Connection: Sendable {
 
     /// Connects the upstream; the connection's events start arriving in its history at once.
     /// Fails with an ``UpstreamConnectError``.
-    func connect(config: ConnectionConfig, closeTimeout: TimeAmount, egress: EgressPolicy) -> EventLoopFuture<Void> {
+    func connect(config: ConnectionConfig, settings: PoolSettings) -> EventLoopFuture<Void> {
         UpstreamConnector.connect(
-            to: self.url, config: config, egress: egress, closeTimeout: closeTimeout, observer: self,
+            to: self.url, config: config, proxy: settings.proxies.proxy(for: self.url, setting: config.proxy), egress: settings.egress,
+            closeTimeout: settings.closeTimeout, observer: self,
             on: self.endPromise.futureResult.eventLoop
         ).map { upstream in
             self.state.withLockedValue { state in

@@ -21,6 +21,8 @@ public struct PoolSettings: Sendable, Equatable {
     public var history = HistoryLimits()
     /// Which upstreams connections may reach.
     public var egress = EgressPolicy()
+    /// The proxies of the environment, for connections whose config names none.
+    public var proxies = ProxyEnvironment()
     /// Whether a connection may turn TLS verification off (`tls.insecureSkipVerify`).
     public var allowsInsecureSkipVerify = true
 
@@ -151,7 +153,7 @@ public final class ConnectionPool: Sendable {
             id: .random(), url: url, historyLimits: historyLimits, eventLoop: eventLoop, logger: self.logger, metrics: self.metrics
         )
         let started = NIODeadline.now()
-        let connected = connection.connect(config: config, closeTimeout: settings.closeTimeout, egress: settings.egress)
+        let connected = connection.connect(config: config, settings: settings)
         connected.whenFailure { _ in self.state.withLockedValue { $0.release(client: client) } }
         return connected.flatMap {
             self.metrics.connectDuration.recordNanoseconds((NIODeadline.now() - started).nanoseconds)

@@ -10,6 +10,12 @@ public enum UpstreamConnectError: Error, Equatable, CustomStringConvertible {
     case timedOut(milliseconds: Int)
     /// The egress policy does not allow the upstream; the reason names the rule.
     case forbidden(String)
+    /// The HTTP proxy (named without credentials) could not be reached or broke the tunnel.
+    case proxyFailed(proxy: String, String)
+    /// The HTTP proxy answered `CONNECT` with `status`.
+    case proxyRefused(proxy: String, status: Int, String)
+    /// The HTTP proxy did not open the tunnel within the connect timeout.
+    case proxyTimedOut(proxy: String, milliseconds: Int)
 
     /// The reason as a sentence.
     public var description: String {
@@ -19,6 +25,9 @@ public enum UpstreamConnectError: Error, Equatable, CustomStringConvertible {
         case .handshakeFailed(_, let detail): "The WebSocket handshake failed: \(detail)"
         case .timedOut(let milliseconds): "The upstream did not complete the handshake within \(milliseconds) ms."
         case .forbidden(let reason): reason
+        case .proxyFailed(let proxy, let detail): "Could not open a tunnel through the proxy \(proxy): \(detail)"
+        case .proxyRefused(_, _, let detail): detail
+        case .proxyTimedOut(let proxy, let milliseconds): "The proxy \(proxy) did not open the tunnel within \(milliseconds) ms."
         }
     }
 }

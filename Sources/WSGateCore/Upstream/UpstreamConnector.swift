@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -31,9 +32,12 @@ enum UpstreamConnector {
         }
     }
 
+    /// Connects to `url`, through `proxy` if given, under the egress policy, within the
+    /// config's connect timeout; fails with an ``UpstreamConnectError``.
     static func connect(
         to url: WebSocketURL,
         config: ConnectionConfig,
+        proxy: HTTPProxy?,
         egress: EgressPolicy,
         closeTimeout: TimeAmount,
         observer: any SessionObserver,
@@ -41,8 +45,14 @@ enum UpstreamConnector {
     ) -> EventLoopFuture<Established> {
         let timeout = TimeAmount.milliseconds(Int64(config.connectTimeoutMilliseconds))
         let handshake = eventLoop.makePromise(of: Established.self)
+        let isTunnelOpen = NIOLockedValueBox(proxy == nil)
         let deadline = eventLoop.scheduleTask(in: timeout) {
-            handshake.fail(UpstreamConnectError.timedOut(milliseconds: config.connectTimeoutMilliseconds))
+            let milliseconds = config.connectTimeoutMilliseconds
+            if let proxy, !isTunnelOpen.withLockedValue({ $0 }) {
+                handshake.fail(UpstreamConnectError.proxyTimedOut(proxy: "\(proxy)", milliseconds: milliseconds))
+            } else {
+                handshake.fail(UpstreamConnectError.timedOut(milliseconds: milliseconds))
+            }
         }
         let readBuffer = config.readBufferSize
         let tlsContext: NIOSSLContext?
@@ -52,8 +62,9 @@ enum UpstreamConnector {
             deadline.cancel()
             return eventLoop.makeFailedFuture(UpstreamConnectError.tlsFailed(error.description))
         }
-        // A bootstrap is not Sendable: each attempt, possibly after resolving on another thread, makes its own.
-        let makeBootstrap: @Sendable () -> ClientBootstrap = {
+        // A bootstrap is not Sendable: each attempt, possibly after resolving on another thread,
+        // makes its own; `tunnelTarget` is what to ask the proxy for.
+        let makeBootstrap: @Sendable (_ tunnelTarget: String?) -> ClientBootstrap = { tunnelTarget in
             ClientBootstrap(group: eventLoop)
                 .connectTimeout(timeout)
                 .channelOption(.tcpOption(.tcp_nodelay), value: 1)
@@ -67,6 +78,13 @@ enum UpstreamConnector {
                 )
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let proxy, let tunnelTarget {
+                            let tunnel = ProxyTunnelHandler(
+                                proxy: proxy, target: tunnelTarget, opened: { isTunnelOpen.withLockedValue { $0 = true } },
+                                failure: { handshake.fail($0) }
+                            )
+                            try channel.pipeline.syncOperations.addHandler(tunnel)
+                        }
                         try Self.addHandlers(
                             to: channel, url: url, config: config, tlsContext: tlsContext, closeTimeout: closeTimeout,
                             observer: observer, handshake: handshake
@@ -75,17 +93,12 @@ enum UpstreamConnector {
                 }
         }
         let connected: EventLoopFuture<any Channel>
-        switch Self.route(to: url, egress: egress) {
-        case .addresses(let addresses):
-            connected = Self.connect(makeBootstrap, toFirstOf: addresses, eventLoop: eventLoop)
-        case .name:
-            connected = makeBootstrap().connect(host: url.host, port: url.port)
-        case .refused(let reason):
-            connected = eventLoop.makeFailedFuture(UpstreamConnectError.forbidden(reason))
-        case .resolveAndCheck:
-            connected = Self.allowedAddresses(of: url, egress: egress, on: eventLoop).flatMap { addresses in
-                Self.connect(makeBootstrap, toFirstOf: addresses, eventLoop: eventLoop)
+        if let proxy {
+            connected = Self.tunnelTarget(for: url, egress: egress, on: eventLoop).flatMap { target in
+                Self.connect(to: proxy, egress: egress, on: eventLoop) { makeBootstrap(target) }
             }
+        } else {
+            connected = Self.connect(to: url, egress: egress, on: eventLoop) { makeBootstrap(nil) }
         }
         connected.whenComplete { result in
             switch result {
@@ -98,6 +111,59 @@ enum UpstreamConnector {
         return handshake.futureResult.always { _ in deadline.cancel() }.flatMapErrorThrowing { error in
             throw (error as? UpstreamConnectError) ?? .connectFailed("\(error)")
         }
+    }
+
+    /// Opens TCP to `url`'s host under the egress policy.
+    private static func connect(
+        to url: WebSocketURL, egress: EgressPolicy, on eventLoop: any EventLoop, _ makeBootstrap: @escaping @Sendable () -> ClientBootstrap
+    ) -> EventLoopFuture<any Channel> {
+        switch Self.route(to: url, egress: egress) {
+        case .addresses(let addresses):
+            return Self.connect(makeBootstrap, toFirstOf: addresses, eventLoop: eventLoop)
+        case .name:
+            return makeBootstrap().connect(host: url.host, port: url.port)
+        case .refused(let reason):
+            return eventLoop.makeFailedFuture(UpstreamConnectError.forbidden(reason))
+        case .resolveAndCheck:
+            return Self.allowedAddresses(of: url, egress: egress, on: eventLoop).flatMap { addresses in
+                Self.connect(makeBootstrap, toFirstOf: addresses, eventLoop: eventLoop)
+            }
+        }
+    }
+
+    /// Opens TCP to `proxy`, which the egress policy checks as it would a `ws://` upstream at its
+    /// host and port.
+    private static func connect(
+        to proxy: HTTPProxy, egress: EgressPolicy, on eventLoop: any EventLoop, _ makeBootstrap: @escaping @Sendable () -> ClientBootstrap
+    ) -> EventLoopFuture<any Channel> {
+        guard let asUpstream = try? WebSocketURL("ws://\(Self.authority(host: proxy.host, port: proxy.port))/") else {
+            return eventLoop.makeFailedFuture(UpstreamConnectError.proxyFailed(proxy: "\(proxy)", "Its address is not valid."))
+        }
+        return Self.connect(to: asUpstream, egress: egress, on: eventLoop, makeBootstrap).flatMapErrorThrowing { error in
+            if case .forbidden? = error as? UpstreamConnectError { throw error }
+            throw UpstreamConnectError.proxyFailed(proxy: "\(proxy)", "\(error)")
+        }
+    }
+
+    /// The `host:port` to ask the proxy for: the URL's own, or, when the egress policy checks
+    /// addresses, the first allowed address the name resolves to here, so that the proxy cannot
+    /// resolve it to another.
+    private static func tunnelTarget(for url: WebSocketURL, egress: EgressPolicy, on eventLoop: any EventLoop) -> EventLoopFuture<String> {
+        switch Self.route(to: url, egress: egress) {
+        case .addresses, .name:
+            return eventLoop.makeSucceededFuture(Self.authority(host: url.host, port: url.port))
+        case .refused(let reason):
+            return eventLoop.makeFailedFuture(UpstreamConnectError.forbidden(reason))
+        case .resolveAndCheck:
+            return Self.allowedAddresses(of: url, egress: egress, on: eventLoop).map { addresses in
+                Self.authority(host: addresses.first?.ipAddress ?? url.host, port: url.port)
+            }
+        }
+    }
+
+    /// `host:port`, with an IPv6 address in brackets.
+    private static func authority(host: String, port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
     /// How to reach an upstream under the egress policy.

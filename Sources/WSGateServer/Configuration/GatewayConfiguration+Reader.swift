@@ -16,7 +16,9 @@ extension GatewayConfiguration {
         if let file {
             providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(file)))
         }
-        return try GatewayConfiguration(reader: ConfigReader(providers: providers), credentialsDirectory: environment["CREDENTIALS_DIRECTORY"])
+        var configuration = try GatewayConfiguration(reader: ConfigReader(providers: providers), credentialsDirectory: environment["CREDENTIALS_DIRECTORY"])
+        configuration.pool.proxies = try ProxyEnvironment(environment)
+        return configuration
     }
 
     /// Reads the configuration from `reader` (a YAML file, `WSGATE_…` environment variables),
