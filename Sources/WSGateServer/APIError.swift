@@ -176,6 +176,9 @@ extension APIError {
                 extra: ["queued": .integer(queued), "limit": .integer(limit)]
             )
             self.headers.add(name: "Retry-After", value: "1")
+        case .reconnecting(let seconds):
+            self.init(.conflict, "reconnecting", "The upstream was lost and is being reconnected; nothing can be sent until it is back.")
+            self.headers.add(name: "Retry-After", value: "\(seconds)")
         }
     }
 }

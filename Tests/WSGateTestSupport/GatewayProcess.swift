@@ -51,6 +51,17 @@ public final class GatewayProcess: Sendable {
         return line?.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) }
     }
 
+    /// The CPU time the process has used, user and system, from `/proc/<pid>/stat`.
+    public var cpuTime: Duration? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(self.pid)/stat", encoding: .utf8),
+            let afterName = stat.range(of: ") ")?.upperBound
+        else { return nil }
+        // After the name: state is field 3, utime 14 and stime 15, in clock ticks.
+        let fields = stat[afterName...].split(separator: " ")
+        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
+        return .milliseconds((user + system) * 1000 / sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// Gives every thread of the process the lowest CPU priority.
     public func lowerPriority() {
         let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(self.pid)/task")) ?? []

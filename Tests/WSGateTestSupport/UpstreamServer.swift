@@ -19,7 +19,7 @@ public final class UpstreamServer: Sendable {
     }
 
     private let channel: Channel
-    private let handshakeRequests = NIOLockedValueBox<[HTTPRequestHead]>([])
+    private let handshakeRequests = NIOLockedValueBox<[(head: HTTPRequestHead, at: ContinuousClock.Instant)]>([])
     private let peers: AsyncStream<UpstreamPeer>
 
     /// The port it listens on, on 127.0.0.1.
@@ -31,7 +31,10 @@ public final class UpstreamServer: Sendable {
     }
 
     /// Every handshake request received so far.
-    public var requests: [HTTPRequestHead] { self.handshakeRequests.withLockedValue { $0 } }
+    public var requests: [HTTPRequestHead] { self.handshakeRequests.withLockedValue { $0.map(\.head) } }
+
+    /// When each handshake request arrived.
+    public var requestTimes: [ContinuousClock.Instant] { self.handshakeRequests.withLockedValue { $0.map(\.at) } }
 
     /// The next upgraded connection, in the order they were accepted.
     public func nextPeer() async throws -> UpstreamPeer {
@@ -44,10 +47,10 @@ public final class UpstreamServer: Sendable {
     /// as the handshake response, as servers that speak first often send them.
     /// `extensions`, when given, is the `Sec-WebSocket-Extensions` answer to the handshake.
     /// With `tls`, it speaks TLS with that certificate; with `clientCA` too, it requires a client
-    /// certificate that CA signed (mutual TLS).
+    /// certificate that CA signed (mutual TLS). `port` 0 takes a free one.
     public init(
         handshake: Handshake = .accept(), tls: TestCertificateAuthority.Identity? = nil, clientCA: String? = nil,
-        greeting: [WebSocketFrame] = [], extensions: String? = nil
+        greeting: [WebSocketFrame] = [], extensions: String? = nil, port: Int = 0
     ) async throws {
         let tlsContext = try tls.map { try NIOSSLContext(configuration: Self.tlsConfiguration($0, clientCA: clientCA)) }
         let requests = self.handshakeRequests
@@ -67,7 +70,7 @@ public final class UpstreamServer: Sendable {
                         maxFrameSize: 1 << 26,
                         automaticErrorHandling: false,
                         shouldUpgrade: { channel, head in
-                            requests.withLockedValue { $0.append(head) }
+                            requests.withLockedValue { $0.append((head, .now)) }
                             guard case .accept(let subprotocol) = handshake else {
                                 return channel.eventLoop.makeSucceededFuture(nil)
                             }
@@ -94,7 +97,7 @@ public final class UpstreamServer: Sendable {
                     }
                 }
             }
-            .bind(host: "127.0.0.1", port: 0)
+            .bind(host: "127.0.0.1", port: port)
             .get()
     }
 

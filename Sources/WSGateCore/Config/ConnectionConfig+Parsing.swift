@@ -3,11 +3,11 @@ extension ConnectionConfig {
     public static let keys: Set<String> = [
         "headers", "protocols", "readBufferSize", "writeBufferSize", "maxWriteBufferSize",
         "maxMessageSize", "maxFrameSize", "acceptUnmaskedFrames", "connectTimeoutMs", "pingIntervalMs", "pingTimeoutMs", "compression", "historyOverflow",
-        "proxy", "tls",
+        "proxy", "reconnect", "tls",
     ]
 
     /// The keys whose value is an object, with the keys of that object.
-    public static let sections: [String: Set<String>] = ["tls": TLSOptions.keys]
+    public static let sections: [String: Set<String>] = ["tls": TLSOptions.keys, "reconnect": ReconnectPolicy.keys]
 
     /// Handshake headers the gateway sets itself; a user value would break the handshake.
     public static let reservedHeaderNames: Set<String> = [
@@ -41,6 +41,7 @@ extension ConnectionConfig {
             default: throw InvalidInputError("\"proxy\" must be a URL such as \"http://proxy:3128\", \"none\" or null.")
             }
         }
+        if let value = fields["reconnect"] { config.reconnect = try ReconnectPolicy.from(json: value) }
         if let value = fields["tls"] { config.tls = try config.tls.applying(json: value) }
         if let value = fields["readBufferSize"] {
             config.readBufferSize = try Self.size(value, key: "readBufferSize", minimum: 1) ?? defaults.readBufferSize

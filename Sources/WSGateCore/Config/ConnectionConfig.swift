@@ -33,6 +33,8 @@ public struct ConnectionConfig: Sendable, Equatable {
     public var historyOverflow = HistoryOverflow.pause
     /// Whether the connection goes through an HTTP proxy.
     public var proxy = ProxySetting.environment
+    /// Whether and how a lost upstream is dialled again; `nil` ends the connection with it.
+    public var reconnect: ReconnectPolicy?
     /// How a `wss` upstream is verified and whom the gateway presents itself as.
     public var tls = TLSOptions()
 

@@ -22,10 +22,35 @@ public final class Connection: Sendable {
         var subprotocol: String?
         var statistics: ConnectionStatistics
         var isClosing = false
+        /// Set once a client (or the gateway itself) asked to close: the end is then final.
+        var isCloseRequested = false
+        /// The Close frame asked for.
+        var requestedCloseFrame: CloseFrame?
         var isSettled = false
         var outcome: CloseOutcome?
         /// When a client last sent on the connection or was seen subscribed to it.
         var lastClaimedAt = NIODeadline.now()
+        /// How the upstream is dialled, kept for reconnecting.
+        var dialling: Dialling?
+        /// While a lost upstream is being reconnected.
+        var reconnection: Reconnection?
+    }
+
+    /// What dialling the upstream takes.
+    private struct Dialling {
+        var config: ConnectionConfig
+        var settings: PoolSettings
+    }
+
+    /// A lost upstream on its way back.
+    private struct Reconnection {
+        /// The attempts made since the loss.
+        var attempts = 0
+        /// When the next attempt starts; `nil` while one is under way.
+        var nextAttemptAt: NIODeadline?
+        var timer: Scheduled<Void>?
+
+        var isDialling: Bool { self.nextAttemptAt == nil }
     }
 
     private let state: NIOLockedValueBox<State>
@@ -59,11 +84,19 @@ public final class Connection: Sendable {
     /// The traffic counters.
     public var statistics: ConnectionStatistics { self.state.withLockedValue { $0.statistics } }
 
-    /// Whether the connection is open, closing or closed.
+    /// Whether the connection is open, closing, reconnecting or closed.
     public var connectionState: ConnectionState {
         self.state.withLockedValue { state in
-            state.outcome != nil ? .closed : (state.isClosing ? .closing : .open)
+            if state.outcome != nil { return .closed }
+            if state.reconnection != nil { return .reconnecting }
+            return state.isClosing ? .closing : .open
         }
+    }
+
+    /// While the upstream is being reconnected: the attempts made, and when the next starts
+    /// (`nil` while one is under way).
+    public var reconnectionStatus: (attempts: Int, nextAttemptAt: NIODeadline?)? {
+        self.state.withLockedValue { state in state.reconnection.map { ($0.attempts, $0.nextAttemptAt) } }
     }
 
     /// How the connection ended, once it has.
@@ -80,16 +113,25 @@ public final class Connection: Sendable {
     /// Sends `messages` in order; the future completes, on the connection's event loop, once the
     /// last is written to the socket, or fails with a ``SendError``.
     public func send(_ messages: [Message]) -> EventLoopFuture<Void> {
-        let (upstream, outcome) = self.state.withLockedValue { state in
+        let closeFrame = messages.lazy.compactMap { if case .close(let frame) = $0 { frame } else { nil } }.first
+        let isClosing = messages.contains { if case .close = $0 { true } else { false } }
+        let (upstream, outcome, reconnection) = self.state.withLockedValue { state in
             state.lastClaimedAt = .now()
-            return (state.upstream, state.outcome)
+            if isClosing, state.upstream != nil {
+                state.isClosing = true
+                state.isCloseRequested = true
+                state.requestedCloseFrame = closeFrame
+            }
+            return (state.upstream, state.outcome, state.reconnection)
         }
         guard let upstream else {
-            let closeFrame = outcome?.received ?? outcome?.sent
-            return self.endPromise.futureResult.eventLoop.makeFailedFuture(SendError.connectionClosed(closeFrame))
-        }
-        if messages.contains(where: { if case .close = $0 { true } else { false } }) {
-            self.markClosing()
+            let eventLoop = self.endPromise.futureResult.eventLoop
+            if let reconnection {
+                let wait = reconnection.nextAttemptAt.map { ($0 - .now()).nanoseconds } ?? 0
+                let seconds = max(1, Int((wait + 999_999_999) / 1_000_000_000))
+                return eventLoop.makeFailedFuture(SendError.reconnecting(retryAfterSeconds: seconds))
+            }
+            return eventLoop.makeFailedFuture(SendError.connectionClosed(outcome?.received ?? outcome?.sent))
         }
         let written = upstream.channel.eventLoop.makePromise(of: Void.self)
         Self.onSessionLoop(upstream) { $0.send(messages, promise: written) }
@@ -122,9 +164,35 @@ public final class Connection: Sendable {
     }
 
     private func startClosing(_ frame: CloseFrame?, timeout: TimeAmount?) {
-        guard let upstream = self.state.withLockedValue({ $0.upstream }) else { return }
-        self.markClosing()
-        Self.onSessionLoop(upstream) { $0.close(frame, timeout: timeout) }
+        enum Action {
+            case closeUpstream(UpstreamConnector.Established)
+            case endWhileReconnecting(CloseOutcome)
+            case none
+        }
+        let action = self.state.withLockedValue { state -> Action in
+            guard state.outcome == nil else { return .none }
+            state.isCloseRequested = true
+            state.requestedCloseFrame = frame
+            if let upstream = state.upstream {
+                state.isClosing = true
+                return .closeUpstream(upstream)
+            }
+            // Waiting for the next attempt: nothing to close but the wait. An attempt under way
+            // ends the connection when it completes.
+            guard let reconnection = state.reconnection, !reconnection.isDialling else { return .none }
+            reconnection.timer?.cancel()
+            let outcome = CloseOutcome(sent: frame)
+            state.outcome = outcome
+            return .endWhileReconnecting(outcome)
+        }
+        switch action {
+        case .closeUpstream(let upstream):
+            Self.onSessionLoop(upstream) { $0.close(frame, timeout: timeout) }
+        case .endWhileReconnecting(let outcome):
+            self.end(outcome, finalEvent: .message(.close(frame)))
+        case .none:
+            break
+        }
     }
 
     /// Completes the closing future with `outcome`, unless it has completed.
@@ -153,11 +221,9 @@ public final class Connection: Sendable {
     /// Connects the upstream; the connection's events start arriving in its history at once.
     /// Fails with an ``UpstreamConnectError``.
     func connect(config: ConnectionConfig, settings: PoolSettings) -> EventLoopFuture<Void> {
-        UpstreamConnector.connect(
-            to: self.url, config: config, proxy: settings.proxies.proxy(for: self.url, setting: config.proxy), egress: settings.egress,
-            closeTimeout: settings.closeTimeout, observer: self,
-            on: self.endPromise.futureResult.eventLoop
-        ).map { upstream in
+        let dialling = Dialling(config: config, settings: settings)
+        self.state.withLockedValue { $0.dialling = dialling }
+        return self.dial(dialling).map { upstream in
             self.state.withLockedValue { state in
                 // An upstream that ended at once has no session to keep (see `upstream`).
                 if state.outcome == nil { state.upstream = upstream }
@@ -170,6 +236,15 @@ public final class Connection: Sendable {
             self.settle(.failure(error))
             throw error
         }
+    }
+
+    /// Dials the upstream once.
+    private func dial(_ dialling: Dialling) -> EventLoopFuture<UpstreamConnector.Established> {
+        let settings = dialling.settings
+        return UpstreamConnector.connect(
+            to: self.url, config: dialling.config, proxy: settings.proxies.proxy(for: self.url, setting: dialling.config.proxy),
+            egress: settings.egress, closeTimeout: settings.closeTimeout, observer: self, on: self.endPromise.futureResult.eventLoop
+        )
     }
 
     /// Turns reading the upstream off or on for the history's flow control. While it is off,
@@ -203,10 +278,120 @@ public final class Connection: Sendable {
     private func markClosing() {
         self.state.withLockedValue { $0.isClosing = true }
     }
+
+    /// Ends the connection with `outcome`, after `finalEvent` unless the history has ended.
+    private func end(_ outcome: CloseOutcome, finalEvent: ConnectionEvent) {
+        if !self.history.isFinished {
+            self.history.append(finalEvent)
+            self.history.finish()
+        }
+        self.endPromise.succeed(outcome)
+        self.settle(.success(outcome))
+    }
+}
+
+// MARK: Reconnection
+
+extension Connection {
+    /// Starts reconnecting after the upstream was lost for `reason`, unless the config has no
+    /// `reconnect` or a close was asked for; returns the `Lost` event.
+    private func beginReconnecting(reason: String, close: CloseFrame?) -> ConnectionEvent? {
+        self.state.withLockedValue { state in
+            guard let policy = state.dialling?.config.reconnect, !state.isCloseRequested, state.reconnection == nil else { return nil }
+            var generator = SystemRandomNumberGenerator()
+            let delay = policy.delayMilliseconds(beforeAttempt: 1, using: &generator)
+            state.reconnection = Reconnection(nextAttemptAt: .now() + .milliseconds(Int64(delay)))
+            return .lost(reason: reason, close: close, attempt: 1, delayMilliseconds: delay)
+        }
+    }
+
+    /// Starts the next attempt at `deadline`.
+    private func scheduleAttempt(at deadline: NIODeadline) {
+        let timer = self.endPromise.futureResult.eventLoop.scheduleTask(deadline: deadline) { self.attemptReconnection() }
+        self.state.withLockedValue { $0.reconnection?.timer = timer }
+    }
+
+    private func attemptReconnection() {
+        let dialling = self.state.withLockedValue { state -> Dialling? in
+            guard !state.isCloseRequested, state.reconnection != nil else { return nil }
+            state.reconnection?.attempts += 1
+            state.reconnection?.nextAttemptAt = nil
+            state.reconnection?.timer = nil
+            return state.dialling
+        }
+        guard let dialling else { return }
+        self.dial(dialling).whenComplete { result in
+            switch result {
+            case .success(let upstream): self.reconnected(upstream)
+            case .failure(let error): self.reconnectionFailed(error)
+            }
+        }
+    }
+
+    private func reconnected(_ upstream: UpstreamConnector.Established) {
+        let closeRequest = self.state.withLockedValue { state -> CloseFrame?? in
+            // A session that ended at once has been reported, and left nothing to keep.
+            if upstream.channel.isActive {
+                state.upstream = upstream
+                state.subprotocol = upstream.subprotocol
+            }
+            return state.isCloseRequested ? .some(state.requestedCloseFrame) : nil
+        }
+        self.announceReconnection()
+        self.log("reconnected", ["upstream": "\(self.url.origin)"])
+        if let frame = closeRequest { Self.onSessionLoop(upstream) { $0.close(frame, timeout: nil) } }
+    }
+
+    private func reconnectionFailed(_ error: Error) {
+        enum Next {
+            case retry(NIODeadline, attempt: Int)
+            case end(CloseOutcome, ConnectionEvent)
+        }
+        let next = self.state.withLockedValue { state -> Next? in
+            guard let reconnection = state.reconnection, let policy = state.dialling?.config.reconnect else { return nil }
+            if state.isCloseRequested {
+                let outcome = CloseOutcome(sent: state.requestedCloseFrame)
+                state.outcome = outcome
+                return .end(outcome, .message(.close(state.requestedCloseFrame)))
+            }
+            let attempt = reconnection.attempts + 1
+            guard policy.allows(attempt: attempt) else {
+                state.outcome = CloseOutcome()
+                return .end(CloseOutcome(), .error("Gave up reconnecting after \(reconnection.attempts) attempts; the last failed: \(error)"))
+            }
+            var generator = SystemRandomNumberGenerator()
+            let deadline = NIODeadline.now() + .milliseconds(Int64(policy.delayMilliseconds(beforeAttempt: attempt, using: &generator)))
+            state.reconnection?.nextAttemptAt = deadline
+            return .retry(deadline, attempt: attempt)
+        }
+        switch next {
+        case .retry(let deadline, let attempt):
+            self.log("reconnection failed", ["error": "\(error)", "nextAttempt": "\(attempt)"])
+            self.scheduleAttempt(at: deadline)
+        case .end(let outcome, let finalEvent):
+            self.log("gave up reconnecting", ["error": "\(error)"])
+            self.end(outcome, finalEvent: finalEvent)
+        case nil:
+            break
+        }
+    }
+
+    /// Appends `Reconnected` once the attempt under way has brought the upstream back: before
+    /// the new session's first event, or when the attempt completes if it has none.
+    private func announceReconnection() {
+        let attempts = self.state.withLockedValue { state -> Int? in
+            guard let reconnection = state.reconnection, reconnection.isDialling else { return nil }
+            state.reconnection = nil
+            state.isClosing = false
+            return reconnection.attempts
+        }
+        if let attempts { self.history.append(.reconnected(attempts: attempts)) }
+    }
 }
 
 extension Connection: SessionObserver {
     func sessionReceived(_ messages: [Message]) {
+        self.announceReconnection()
         let endsWithClose = messages.last.map { if case .close = $0 { true } else { false } } ?? false
         self.state.withLockedValue { state in
             state.statistics.messagesIn += messages.count
@@ -215,13 +400,28 @@ extension Connection: SessionObserver {
             if endsWithClose { state.isClosing = true }
         }
         self.metrics.count(messages, .received)
-        self.history.append(contentsOf: messages.map(ConnectionEvent.message))
+        var events = messages.map(ConnectionEvent.message)
+        // With `reconnect`, the server's Close is news of a loss, not the end.
+        if case .close(let frame)? = messages.last, let lost = self.beginReconnecting(reason: "The server closed the connection.", close: frame) {
+            events[events.count - 1] = lost
+            self.history.append(contentsOf: events)
+            return
+        }
+        self.history.append(contentsOf: events)
         // The Close is the final event: the streams end with it, not later with TCP, so that
         // a subscriber gets the event and the stream's end in one write.
         if endsWithClose { self.history.finish() }
     }
 
     func sessionFailed(_ description: String) {
+        self.announceReconnection()
+        // A session already lost (its Close received) that fails in the closing handshake: the loss is told.
+        if self.state.withLockedValue({ $0.reconnection != nil && !$0.isCloseRequested }) { return }
+        if let lost = self.beginReconnecting(reason: description, close: nil) {
+            self.log("lost", ["error": "\(description)"])
+            self.history.append(lost)
+            return
+        }
         self.markClosing()
         self.log("failed", ["error": "\(description)"])
         self.history.append(.error(description))
@@ -238,9 +438,21 @@ extension Connection: SessionObserver {
     }
 
     func sessionEnded(_ outcome: CloseOutcome) {
-        self.state.withLockedValue { state in
-            state.outcome = outcome
+        let nextAttemptAt = self.state.withLockedValue { state -> NIODeadline? in
             state.upstream = nil
+            if !state.isCloseRequested, let deadline = state.reconnection?.nextAttemptAt { return deadline }
+            state.outcome = outcome
+            return nil
+        }
+        if let nextAttemptAt {
+            self.scheduleAttempt(at: nextAttemptAt)
+            return
+        }
+        // A close asked for while the upstream was being lost: the history has no final event yet.
+        if !self.history.isFinished {
+            let frame = self.state.withLockedValue { $0.requestedCloseFrame }
+            self.history.append(.message(.close(outcome.received ?? frame)))
+            self.history.finish()
         }
         let code = outcome.received?.code ?? outcome.sent?.code
         self.log("closed", ["code": "\(code.map(String.init) ?? "-")", "clean": "\(outcome.isClean)"])
@@ -249,6 +461,8 @@ extension Connection: SessionObserver {
     }
 
     func sessionCompletedClosingHandshake(_ outcome: CloseOutcome) {
-        self.settle(.success(outcome))
+        // After a loss that is being reconnected, the outcome is not final.
+        let isLost = self.state.withLockedValue { $0.reconnection != nil && !$0.isCloseRequested }
+        if !isLost { self.settle(.success(outcome)) }
     }
 }

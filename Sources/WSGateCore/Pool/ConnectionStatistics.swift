@@ -25,6 +25,8 @@ public enum ConnectionState: String, Sendable {
     case open
     /// A Close frame was sent or received; the connection is about to end.
     case closing
+    /// The upstream was lost and is being dialled again (`reconnect` in the config).
+    case reconnecting
     /// The TCP connection has ended.
     case closed
 }

@@ -487,4 +487,7 @@ public enum SendError: Error, Equatable {
     case connectionClosed(CloseFrame?)
     /// The message would push the bytes waiting for the socket past `maxWriteBufferSize`.
     case writeBufferFull(queued: Int, limit: Int)
+    /// The upstream was lost and is being reconnected; the next attempt starts within about
+    /// `retryAfterSeconds`.
+    case reconnecting(retryAfterSeconds: Int)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import WSGateCore
 
 /// `GET /connections` and `GET /connections/<id>`: what is open, and each connection's counters.
@@ -26,6 +27,15 @@ extension APIEndpoints {
             "bytesOut": .integer(statistics.bytesOut),
             "subscribers": .integer(connection.history.subscriberCount),
             "lastEventId": .integer(connection.history.lastEventID),
+            "reconnect": Self.describe(connection.reconnectionStatus),
         ]
+    }
+
+    /// `{"attempts": …, "nextAttemptInMs": …}` while the upstream is being reconnected (the next
+    /// attempt `null` while one is under way), else `null`.
+    private static func describe(_ status: (attempts: Int, nextAttemptAt: NIODeadline?)?) -> JSONValue {
+        guard let status else { return .null }
+        let wait = status.nextAttemptAt.map { JSONValue.integer(max(0, Int(($0 - .now()).nanoseconds / 1_000_000))) } ?? .null
+        return ["attempts": .integer(status.attempts), "nextAttemptInMs": wait]
     }
 }
