@@ -26,6 +26,35 @@ export interface ConnectionConfig {
   historyOverflow?: "pause" | "dropOldest";
   /** Offer permessage-deflate. */
   compression?: boolean;
+  /** An HTTP CONNECT proxy, http://[user:password@]host[:port]; "none" connects directly; unset takes the server's or the environment's. */
+  proxy?: string | null;
+  /** How a wss upstream is verified and whom the gateway presents. */
+  tls?: TLSOptions | null;
+  /** Dial a lost upstream again; listeners then get "Lost" and "Reconnected". */
+  reconnect?: ReconnectOptions | null;
+}
+
+/** TLS for wss upstreams: extra or other CAs, another name, a client certificate. */
+export interface TLSOptions {
+  caFile?: string;
+  caPem?: string;
+  /** Trust the system's roots too (default true). */
+  systemRoots?: boolean;
+  serverName?: string;
+  clientCertificateFile?: string;
+  clientCertificatePem?: string;
+  clientKeyFile?: string;
+  clientKeyPem?: string;
+  /** Accept any certificate: for tests only; a server may refuse it. */
+  insecureSkipVerify?: boolean;
+}
+
+/** Exponential backoff with full jitter, from initialDelayMs up to maxDelayMs. */
+export interface ReconnectOptions {
+  /** Attempts after each loss before giving up (default 10); 0 never gives up. */
+  maxAttempts?: number;
+  initialDelayMs?: number;
+  maxDelayMs?: number;
 }
 
 export interface MessageKind<T, D> {
@@ -44,6 +73,11 @@ export type Message =
   | MessageKind<"Ping", number[]>
   | MessageKind<"Pong", number[]>
   | MessageKind<"Close", CloseFrame | null>;
+
+/** The gateway's news of a lost upstream and its return, with `reconnect` set. */
+export type ReconnectNotice =
+  | MessageKind<"Lost", { reason: string; close: CloseFrame | null; attempt: number; delayMs: number }>
+  | MessageKind<"Reconnected", { attempts: number }>;
 
 /** Where the gateway is (default: where client.js was loaded from) and its bearer token. */
 export interface GatewaySettings {
@@ -67,7 +101,7 @@ export default class WebSocket {
   /** Opens `url` through the gateway; rejects with a GatewayError. */
   static connect(url: string, config?: ConnectionConfig): Promise<WebSocket>;
   /** Calls `cb` with every message from the first (and, as the plugin does, error strings); returns what removes it. */
-  addListener(cb: (arg: Message) => void): () => void;
+  addListener(cb: (arg: Message | ReconnectNotice | string) => void): () => void;
   /** Sends a message; rejects with a GatewayError. */
   send(message: Message | string | number[] | Uint8Array | ArrayBuffer): Promise<void>;
   /** Sends Close 1000, as the plugin does; listeners then get the upstream's Close. */

@@ -193,7 +193,7 @@ extension WebAsset {
             "$ref": "#/components/responses/ExpectationFailed"
           },
           "502": {
-            "description": "The upstream could not be reached or refused the handshake: upstream_connect_failed, upstream_tls_failed, upstream_handshake_failed (with the upstream's status).",
+            "description": "The upstream could not be reached or refused the handshake: upstream_connect_failed, upstream_tls_failed (saying why verification failed), upstream_handshake_failed (with the upstream's status); or the proxy failed: proxy_refused (with the proxy's status), proxy_failed.",
             "content": {
               "application/json": {
                 "schema": {
@@ -203,7 +203,7 @@ extension WebAsset {
             }
           },
           "403": {
-            "description": "host_forbidden or origin_forbidden (see Forbidden), or upstream_forbidden: the egress policy does not allow the URL.",
+            "description": "host_forbidden or origin_forbidden (see Forbidden), upstream_forbidden: the egress policy does not allow the URL or its proxy, or insecure_tls_forbidden: the server does not allow tls.insecureSkipVerify.",
             "content": {
               "application/json": {
                 "schema": {
@@ -240,7 +240,7 @@ extension WebAsset {
             }
           },
           "504": {
-            "description": "upstream_timeout.",
+            "description": "upstream_timeout, or proxy_timeout: the proxy opened no tunnel in time.",
             "content": {
               "application/json": {
                 "schema": {
@@ -429,7 +429,14 @@ extension WebAsset {
             "$ref": "#/components/responses/NotFound"
           },
           "409": {
-            "description": "connection_closed: a Close was sent or received.",
+            "description": "connection_closed: a Close was sent or received; reconnecting (with Retry-After): the upstream was lost and is being dialled again.",
+            "headers": {
+              "Retry-After": {
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            },
             "content": {
               "application/json": {
                 "schema": {
@@ -1039,7 +1046,16 @@ extension WebAsset {
                   "shutting_down",
                   "not_ready",
                   "write_buffer_full",
-                  "upstream_timeout"
+                  "upstream_timeout",
+                  "upstream_forbidden",
+                  "insecure_tls_forbidden",
+                  "proxy_refused",
+                  "proxy_failed",
+                  "proxy_timeout",
+                  "too_many_connections",
+                  "too_many_subscribers",
+                  "too_many_streams",
+                  "reconnecting"
                 ]
               },
               "message": {
@@ -1244,6 +1260,118 @@ extension WebAsset {
               "boolean",
               "null"
             ]
+          },
+          "proxy": {
+            "description": "An HTTP CONNECT proxy, http://[user:password@]host[:port]; \"none\" connects directly; null takes the server's default, else the environment (https_proxy, http_proxy, all_proxy, no_proxy).",
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "tls": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "additionalProperties": false,
+            "description": "How a wss upstream is verified and whom the gateway presents; caFile/caPem, clientCertificateFile/Pem and clientKeyFile/Pem are each one or the other, a certificate needs its key.",
+            "properties": {
+              "caFile": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "minLength": 1
+              },
+              "caPem": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "minLength": 1
+              },
+              "systemRoots": {
+                "type": [
+                  "boolean",
+                  "null"
+                ]
+              },
+              "serverName": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "minLength": 1
+              },
+              "clientCertificateFile": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "minLength": 1
+              },
+              "clientCertificatePem": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "minLength": 1
+              },
+              "clientKeyFile": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "minLength": 1
+              },
+              "clientKeyPem": {
+                "type": [
+                  "string",
+                  "null"
+                ],
+                "minLength": 1
+              },
+              "insecureSkipVerify": {
+                "type": [
+                  "boolean",
+                  "null"
+                ]
+              }
+            }
+          },
+          "reconnect": {
+            "type": [
+              "object",
+              "null"
+            ],
+            "additionalProperties": false,
+            "description": "Dial a lost upstream again, with exponential backoff and full jitter; null ends the connection with it. maxDelayMs must be at least initialDelayMs.",
+            "properties": {
+              "maxAttempts": {
+                "type": [
+                  "integer",
+                  "null"
+                ],
+                "minimum": 0,
+                "maximum": 1000000
+              },
+              "initialDelayMs": {
+                "type": [
+                  "integer",
+                  "null"
+                ],
+                "minimum": 1,
+                "maximum": 3600000
+              },
+              "maxDelayMs": {
+                "type": [
+                  "integer",
+                  "null"
+                ],
+                "minimum": 1,
+                "maximum": 3600000
+              }
+            }
           }
         }
       },
@@ -1274,6 +1402,7 @@ extension WebAsset {
             "enum": [
               "open",
               "closing",
+              "reconnecting",
               "closed"
             ]
           },
@@ -1296,7 +1425,8 @@ extension WebAsset {
           "bytesIn",
           "bytesOut",
           "subscribers",
-          "lastEventId"
+          "lastEventId",
+          "reconnect"
         ],
         "properties": {
           "id": {
@@ -1316,6 +1446,7 @@ extension WebAsset {
             "enum": [
               "open",
               "closing",
+              "reconnecting",
               "closed"
             ]
           },
@@ -1344,6 +1475,32 @@ extension WebAsset {
           },
           "lastEventId": {
             "type": "integer"
+          },
+          "reconnect": {
+            "description": "While a lost upstream is being dialled again: the attempts made and the wait for the next (null while one is under way); else null.",
+            "oneOf": [
+              {
+                "type": "null"
+              },
+              {
+                "type": "object",
+                "required": [
+                  "attempts",
+                  "nextAttemptInMs"
+                ],
+                "properties": {
+                  "attempts": {
+                    "type": "integer"
+                  },
+                  "nextAttemptInMs": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ]
+                  }
+                }
+              }
+            ]
           }
         }
       },
@@ -1503,13 +1660,78 @@ extension WebAsset {
         ]
       },
       "Event": {
-        "description": "An SSE record's data: a Message, or an error as a bare string (the connection's last event).",
+        "description": "An SSE record's data: a Message, an error as a bare string (the connection's last event), or with reconnect a Lost or Reconnected notice.",
         "oneOf": [
           {
             "$ref": "#/components/schemas/Message"
           },
           {
             "type": "string"
+          },
+          {
+            "type": "object",
+            "required": [
+              "type",
+              "data"
+            ],
+            "properties": {
+              "type": {
+                "const": "Lost"
+              },
+              "data": {
+                "type": "object",
+                "required": [
+                  "reason",
+                  "close",
+                  "attempt",
+                  "delayMs"
+                ],
+                "properties": {
+                  "reason": {
+                    "type": "string"
+                  },
+                  "close": {
+                    "oneOf": [
+                      {
+                        "type": "null"
+                      },
+                      {
+                        "$ref": "#/components/schemas/CloseFrame"
+                      }
+                    ]
+                  },
+                  "attempt": {
+                    "type": "integer"
+                  },
+                  "delayMs": {
+                    "type": "integer"
+                  }
+                }
+              }
+            }
+          },
+          {
+            "type": "object",
+            "required": [
+              "type",
+              "data"
+            ],
+            "properties": {
+              "type": {
+                "const": "Reconnected"
+              },
+              "data": {
+                "type": "object",
+                "required": [
+                  "attempts"
+                ],
+                "properties": {
+                  "attempts": {
+                    "type": "integer"
+                  }
+                }
+              }
+            }
           }
         ]
       },
