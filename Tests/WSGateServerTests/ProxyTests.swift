@@ -7,29 +7,11 @@ import WSGateTestSupport
 /// Upstreams reached through an HTTP CONNECT proxy of the tests' own.
 @Suite(.timeLimit(.minutes(2)))
 struct ProxyTests {
-    /// A `POST /connections` body for `url` with `config`.
-    private static func body(_ url: String, config: JSONValue) -> String {
-        var buffer = ByteBuffer()
-        buffer.writeJSON(["url": .string(url), "config": config])
-        return String(buffer: buffer)
-    }
-
-    /// Opens a connection to `server` with `config`, and proves it carries a message.
-    private static func connectAndEcho(_ client: GatewayClient, _ server: UpstreamServer, secure: Bool = false, config: JSONValue) async throws {
-        let created = try await client.post("/connections", json: Self.body(server.url(secure: secure), config: config))
-        #expect(created.status == 201, "\(created.text)")
-        guard case .string(let id)? = created.json["id"] else { return }
-        let peer = try await server.nextPeer()
-        let events = try await client.events(id)
-        try await peer.sendText("through the proxy")
-        #expect(try await events.nextEvent()?.json == ["type": "Text", "data": "through the proxy"])
-    }
-
     @Test func aWsUpstreamIsReachedThroughTheConfiguredProxy() async throws {
         let server = try await UpstreamServer()
         let proxy = try await ConnectProxy()
         try await withGateway { client, _ in
-            try await Self.connectAndEcho(client, server, config: ["proxy": .string(proxy.url())])
+            try await client.connectAndReceive(server, config: ["proxy": .string(proxy.url())])
         }
         let head = try #require(proxy.heads.first)
         #expect(head.first == "CONNECT 127.0.0.1:\(server.port) HTTP/1.1")
@@ -41,14 +23,12 @@ struct ProxyTests {
         let server = try await UpstreamServer(tls: try authority.issue())
         let proxy = try await ConnectProxy(credentials: "alice:s3cret")
         try await withGateway { client, _ in
-            try await Self.connectAndEcho(
-                client, server, secure: true,
+            try await client.connectAndReceive(
+                server, secure: true,
                 config: ["proxy": .string(proxy.url(credentials: "alice:s3cret")), "tls": ["caPem": .string(authority.certificatePEM)]]
             )
             // Wrong credentials: the proxy's 407 in a 502, and never the password.
-            let refused = try await client.post(
-                "/connections", json: Self.body(server.url(secure: true), config: ["proxy": .string(proxy.url(credentials: "alice:wrong"))])
-            )
+            let refused = try await client.createConnection(server.url(secure: true), config: ["proxy": .string(proxy.url(credentials: "alice:wrong"))])
             #expect(refused.status == 502)
             #expect(refused.errorCode == "proxy_refused")
             #expect(refused.json["error"]?["status"] == 407)
@@ -62,18 +42,16 @@ struct ProxyTests {
         let refusing = try await ConnectProxy(.refuse(status: 403))
         let silent = try await ConnectProxy(.silent)
         try await withGateway { client, _ in
-            let refused = try await client.post("/connections", json: Self.body(server.url(), config: ["proxy": .string(refusing.url())]))
+            let refused = try await client.createConnection(server.url(), config: ["proxy": .string(refusing.url())])
             #expect(refused.status == 502)
             #expect(refused.errorCode == "proxy_refused")
             #expect(refused.json["error"]?["status"] == 403)
             let start = ContinuousClock.now
-            let timedOut = try await client.post(
-                "/connections", json: Self.body(server.url(), config: ["proxy": .string(silent.url()), "connectTimeoutMs": 500])
-            )
+            let timedOut = try await client.createConnection(server.url(), config: ["proxy": .string(silent.url()), "connectTimeoutMs": 500])
             #expect(timedOut.status == 504)
             #expect(timedOut.errorCode == "proxy_timeout")
             #expect(ContinuousClock.now - start >= .milliseconds(500))
-            let unreachable = try await client.post("/connections", json: Self.body(server.url(), config: ["proxy": "http://127.0.0.1:1"]))
+            let unreachable = try await client.createConnection(server.url(), config: ["proxy": "http://127.0.0.1:1"])
             #expect(unreachable.status == 502)
             #expect(unreachable.errorCode == "proxy_failed")
         }
@@ -84,14 +62,14 @@ struct ProxyTests {
         let proxy = try await ConnectProxy()
         let throughProxy = try ProxyEnvironment(["http_proxy": proxy.url()])
         try await withGateway(.testing { $0.pool.proxies = throughProxy }) { client, _ in
-            try await Self.connectAndEcho(client, server, config: [:])
+            try await client.connectAndReceive(server, config: [:])
             #expect(proxy.heads.count == 1)
-            try await Self.connectAndEcho(client, server, config: ["proxy": "none"])
+            try await client.connectAndReceive(server, config: ["proxy": "none"])
             #expect(proxy.heads.count == 1)
         }
         let bypassed = try ProxyEnvironment(["http_proxy": proxy.url(), "NO_PROXY": "localhost, 127.0.0.0/8"])
         try await withGateway(.testing { $0.pool.proxies = bypassed }) { client, _ in
-            try await Self.connectAndEcho(client, server, config: [:])
+            try await client.connectAndReceive(server, config: [:])
         }
         #expect(proxy.heads.count == 1)
     }
@@ -101,13 +79,13 @@ struct ProxyTests {
         let proxy = try await ConnectProxy()
         let deniesProxy = try EgressPolicy(deny: [EgressRule("127.0.0.1:\(proxy.port)")])
         try await withGateway(.testing { $0.pool.egress = deniesProxy }) { client, _ in
-            let response = try await client.post("/connections", json: Self.body(server.url(), config: ["proxy": .string(proxy.url())]))
+            let response = try await client.createConnection(server.url(), config: ["proxy": .string(proxy.url())])
             #expect(response.status == 403)
             #expect(response.errorCode == "upstream_forbidden")
         }
         let deniesUpstream = try EgressPolicy(deny: [EgressRule("ws://127.0.0.0/8:\(server.port)")])
         try await withGateway(.testing { $0.pool.egress = deniesUpstream }) { client, _ in
-            let response = try await client.post("/connections", json: Self.body(server.url(), config: ["proxy": .string(proxy.url())]))
+            let response = try await client.createConnection(server.url(), config: ["proxy": .string(proxy.url())])
             #expect(response.status == 403)
             #expect(response.errorCode == "upstream_forbidden")
         }

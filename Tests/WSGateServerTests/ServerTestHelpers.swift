@@ -1,4 +1,5 @@
 import NIOCore
+import Testing
 import WSGateCore
 import WSGateServer
 import WSGateTestSupport
@@ -7,6 +8,25 @@ extension GatewayClient {
     /// Opens the event stream of connection `id` with `query` and `headers`.
     func events(_ id: String, query: String = "", headers: [(String, String)] = []) async throws -> EventStreamReader {
         EventStreamReader(try await self.open(.GET, "/connections/\(id)/events\(query)", headers: headers))
+    }
+
+    /// `POST /connections` for `url` with `config`.
+    func createConnection(_ url: String, config: JSONValue) async throws -> TestResponse {
+        var body = ByteBuffer()
+        body.writeJSON(["url": .string(url), "config": config])
+        return try await self.post("/connections", json: String(buffer: body))
+    }
+
+    /// Opens a connection to `server` with `config` and checks that it is 201 and carries a
+    /// message from the upstream.
+    func connectAndReceive(_ server: UpstreamServer, secure: Bool = false, config: JSONValue) async throws {
+        let created = try await self.createConnection(server.url(secure: secure), config: config)
+        #expect(created.status == 201, "\(created.text)")
+        guard case .string(let id)? = created.json["id"] else { return }
+        let peer = try await server.nextPeer()
+        let events = try await self.events(id)
+        try await peer.sendText("hello")
+        #expect(try await events.nextEvent()?.json == ["type": "Text", "data": "hello"])
     }
 
     /// Sends `body` of `contentType` on connection `id`.

@@ -7,27 +7,9 @@ import WSGateTestSupport
 /// `wss` upstreams with a private CA, another name, an expired certificate and mutual TLS.
 @Suite(.timeLimit(.minutes(2)))
 struct UpstreamTLSTests {
-    /// A `POST /connections` body for `url` with `tls` as its config's `tls` object.
-    private static func body(_ url: String, tls: JSONValue) -> String {
-        var buffer = ByteBuffer()
-        buffer.writeJSON(["url": .string(url), "config": ["tls": tls]])
-        return String(buffer: buffer)
-    }
-
-    /// Opens a connection with `tls`, and proves it carries a message.
-    private static func connectAndEcho(_ client: GatewayClient, _ server: UpstreamServer, tls: JSONValue) async throws {
-        let created = try await client.post("/connections", json: Self.body(server.url(secure: true), tls: tls))
-        #expect(created.status == 201, "\(created.text)")
-        guard case .string(let id)? = created.json["id"] else { return }
-        let peer = try await server.nextPeer()
-        let events = try await client.events(id)
-        try await peer.sendText("over TLS")
-        #expect(try await events.nextEvent()?.json == ["type": "Text", "data": "over TLS"])
-    }
-
     /// The error message of a refused connection with `tls`, after checking its status and code.
     private static func refusal(_ client: GatewayClient, _ url: String, tls: JSONValue, status: Int = 502, code: String = "upstream_tls_failed") async throws -> String {
-        let response = try await client.post("/connections", json: Self.body(url, tls: tls))
+        let response = try await client.createConnection(url, config: ["tls": tls])
         #expect(response.status == status)
         #expect(response.errorCode == code)
         guard case .string(let message)? = response.json["error"]?["message"] else { return "" }
@@ -40,8 +22,8 @@ struct UpstreamTLSTests {
         try await withGateway { client, _ in
             let message = try await Self.refusal(client, server.url(secure: true), tls: [:])
             #expect(message.contains("unknown issuer"), "\(message)")
-            try await Self.connectAndEcho(client, server, tls: ["caPem": .string(authority.certificatePEM)])
-            try await Self.connectAndEcho(client, server, tls: ["caFile": .string(authority.certificateFile), "systemRoots": false])
+            try await client.connectAndReceive(server, secure: true, config: ["tls": ["caPem": .string(authority.certificatePEM)]])
+            try await client.connectAndReceive(server, secure: true, config: ["tls": ["caFile": .string(authority.certificateFile), "systemRoots": false]])
         }
     }
 
@@ -52,7 +34,7 @@ struct UpstreamTLSTests {
             let ca = JSONValue.string(authority.certificatePEM)
             let message = try await Self.refusal(client, server.url(secure: true), tls: ["caPem": ca])
             #expect(message.contains("name"), "\(message)")
-            try await Self.connectAndEcho(client, server, tls: ["caPem": ca, "serverName": "upstream.test"])
+            try await client.connectAndReceive(server, secure: true, config: ["tls": ["caPem": ca, "serverName": "upstream.test"]])
         }
     }
 
@@ -68,7 +50,7 @@ struct UpstreamTLSTests {
     @Test func insecureSkipVerifyAcceptsAnyCertificateUnlessTheServerForbidsIt() async throws {
         let server = try await UpstreamServer(tls: SelfSignedCertificate.identity)
         try await withGateway { client, _ in
-            try await Self.connectAndEcho(client, server, tls: ["insecureSkipVerify": true])
+            try await client.connectAndReceive(server, secure: true, config: ["tls": ["insecureSkipVerify": true]])
         }
         try await withGateway(.testing { $0.pool.allowsInsecureSkipVerify = false }) { client, _ in
             let message = try await Self.refusal(
@@ -86,11 +68,11 @@ struct UpstreamTLSTests {
         try await withGateway { client, _ in
             let ca = JSONValue.string(authority.certificatePEM)
             // Under TLS 1.3 the server's refusal may come after the client's handshake is done.
-            let refused = try await client.post("/connections", json: Self.body(server.url(secure: true), tls: ["caPem": ca]))
+            let refused = try await client.createConnection(server.url(secure: true), config: ["tls": ["caPem": ca]])
             #expect(refused.status == 502)
-            try await Self.connectAndEcho(
-                client, server,
-                tls: ["caPem": ca, "clientCertificatePem": .string(identity.certificatePEM), "clientKeyPem": .string(identity.privateKeyPEM)]
+            try await client.connectAndReceive(
+                server, secure: true,
+                config: ["tls": ["caPem": ca, "clientCertificatePem": .string(identity.certificatePEM), "clientKeyPem": .string(identity.privateKeyPEM)]]
             )
         }
     }
