@@ -338,6 +338,8 @@ extension Connection {
             return state.isCloseRequested ? .some(state.requestedCloseFrame) : nil
         }
         self.announceReconnection()
+        // A new session reads at once; flow control may want it paused, as the last one was.
+        if self.history.isUpstreamPaused { self.setUpstreamReading(false) }
         self.log("reconnected", ["upstream": "\(self.url.origin)"])
         if let frame = closeRequest { Self.onSessionLoop(upstream) { $0.close(frame, timeout: nil) } }
     }

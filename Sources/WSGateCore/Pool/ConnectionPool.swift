@@ -241,7 +241,9 @@ extension ConnectionPool {
     private func closeAbandonedConnections() {
         guard let idleTimeout = self.settings.idleTimeout else { return }
         let now = NIODeadline.now()
-        for connection in self.openConnections where connection.connectionState == .open && connection.isAbandoned(for: idleTimeout, now: now) {
+        for connection in self.openConnections where [.open, .reconnecting].contains(connection.connectionState)
+            && connection.isAbandoned(for: idleTimeout, now: now)
+        {
             self.logger.info(
                 "closing an abandoned connection",
                 metadata: ["connection": "\(connection.id)", "idleSeconds": "\(idleTimeout.nanoseconds / 1_000_000_000)"]
