@@ -241,6 +241,12 @@ public final class Connection: Sendable {
     /// Dials the upstream once.
     private func dial(_ dialling: Dialling) -> EventLoopFuture<UpstreamConnector.Established> {
         let settings = dialling.settings
+        if dialling.config.tls.insecureSkipVerify, self.url.isSecure {
+            self.logger.warning(
+                "TLS verification is off for this connection (tls.insecureSkipVerify)",
+                metadata: ["connection": "\(self.id)", "upstream": "\(self.url.origin)"]
+            )
+        }
         return UpstreamConnector.connect(
             to: self.url, config: dialling.config, proxy: settings.proxies.proxy(for: self.url, setting: dialling.config.proxy),
             egress: settings.egress, closeTimeout: settings.closeTimeout, observer: self, on: self.endPromise.futureResult.eventLoop

@@ -138,9 +138,8 @@ public final class ConnectionPool: Sendable {
     ) -> EventLoopFuture<Connection> {
         let eventLoop = eventLoop ?? self.eventLoopGroup.next()
         let settings = self.settings
-        if config.tls.insecureSkipVerify, url.isSecure {
-            guard settings.allowsInsecureSkipVerify else { return eventLoop.makeFailedFuture(PoolError.insecureSkipVerifyForbidden) }
-            self.logger.warning("TLS verification is off for this connection (tls.insecureSkipVerify)", metadata: ["url": "\(url)"])
+        if config.tls.insecureSkipVerify, url.isSecure, !settings.allowsInsecureSkipVerify {
+            return eventLoop.makeFailedFuture(PoolError.insecureSkipVerifyForbidden)
         }
         do {
             try self.state.withLockedValue { state in try state.admit(client: client, settings: settings) }
