@@ -116,7 +116,8 @@ struct ConnectEndpointTests {
             let response = try await client.post("/connections", json: #"{"url": "\#(server.url())", "config": {"connectTimeoutMs": 400}}"#)
             #expect(response.status == 504)
             #expect(response.errorCode == "upstream_timeout")
-            #expect(ContinuousClock.now - start < .seconds(3))
+            // Its own 400 ms, not the default 10 s (a loaded machine may add seconds).
+            #expect(ContinuousClock.now - start < .seconds(9))
         }
     }
 

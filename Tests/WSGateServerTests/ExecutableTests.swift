@@ -43,7 +43,8 @@ struct ExecutableTests {
         }
         #expect(await keptAlive.readToEnd() == "")
         #expect(await gateway.exitStatus() == 0)
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // Within the 3 s the upstreams get to answer, and what a loaded machine adds: no hang.
+        #expect(ContinuousClock.now - start < .seconds(10))
     }
 
     @Test func theSystemdUnitVerifies() async throws {
