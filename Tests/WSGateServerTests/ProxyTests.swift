@@ -19,8 +19,8 @@ struct ProxyTests {
     }
 
     @Test func wssRunsTLSInsideATunnelThatNeedsCredentials() async throws {
-        let authority = try TestCertificateAuthority()
-        let server = try await UpstreamServer(tls: try authority.issue())
+        let authority = try await TestCertificateAuthority()
+        let server = try await UpstreamServer(tls: try await authority.issue())
         let proxy = try await ConnectProxy(credentials: "alice:s3cret")
         try await withGateway { client, _ in
             try await client.connectAndReceive(

@@ -17,8 +17,8 @@ struct UpstreamTLSTests {
     }
 
     @Test func aPrivateCAIsRefusedByDefaultAndTrustedWithCaPemOrCaFile() async throws {
-        let authority = try TestCertificateAuthority()
-        let server = try await UpstreamServer(tls: try authority.issue())
+        let authority = try await TestCertificateAuthority()
+        let server = try await UpstreamServer(tls: try await authority.issue())
         try await withGateway { client, _ in
             let message = try await Self.refusal(client, server.url(secure: true), tls: [:])
             #expect(message.contains("unknown issuer"), "\(message)")
@@ -28,8 +28,8 @@ struct UpstreamTLSTests {
     }
 
     @Test func theNameIsVerifiedAndServerNameChangesIt() async throws {
-        let authority = try TestCertificateAuthority()
-        let server = try await UpstreamServer(tls: try authority.issue(for: ["upstream.test"]))
+        let authority = try await TestCertificateAuthority()
+        let server = try await UpstreamServer(tls: try await authority.issue(for: ["upstream.test"]))
         try await withGateway { client, _ in
             let ca = JSONValue.string(authority.certificatePEM)
             let message = try await Self.refusal(client, server.url(secure: true), tls: ["caPem": ca])
@@ -39,8 +39,8 @@ struct UpstreamTLSTests {
     }
 
     @Test func anExpiredCertificateIsRefusedAsExpired() async throws {
-        let authority = try TestCertificateAuthority()
-        let server = try await UpstreamServer(tls: try authority.issue(notBefore: "20200101000000Z", notAfter: "20200102000000Z"))
+        let authority = try await TestCertificateAuthority()
+        let server = try await UpstreamServer(tls: try await authority.issue(notBefore: "20200101000000Z", notAfter: "20200102000000Z"))
         try await withGateway { client, _ in
             let message = try await Self.refusal(client, server.url(secure: true), tls: ["caPem": .string(authority.certificatePEM)])
             #expect(message.contains("expired"), "\(message)")
@@ -61,10 +61,10 @@ struct UpstreamTLSTests {
     }
 
     @Test func mutualTLSPresentsTheClientCertificate() async throws {
-        let authority = try TestCertificateAuthority()
-        let clients = try TestCertificateAuthority(name: "wsgate test client CA")
-        let identity = try clients.issue(for: ["wsgate"], clientAuth: true)
-        let server = try await UpstreamServer(tls: try authority.issue(), clientCA: clients.certificatePEM)
+        let authority = try await TestCertificateAuthority()
+        let clients = try await TestCertificateAuthority(name: "wsgate test client CA")
+        let identity = try await clients.issue(for: ["wsgate"], clientAuth: true)
+        let server = try await UpstreamServer(tls: try await authority.issue(), clientCA: clients.certificatePEM)
         try await withGateway { client, _ in
             let ca = JSONValue.string(authority.certificatePEM)
             // Under TLS 1.3 the server's refusal may come after the client's handshake is done.

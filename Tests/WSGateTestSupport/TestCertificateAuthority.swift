@@ -16,10 +16,10 @@ public struct TestCertificateAuthority: Sendable {
     private let directory: URL
 
     /// A new CA named `name`, in a temporary directory of its own.
-    public init(name: String = "wsgate test CA") throws {
+    public init(name: String = "wsgate test CA") async throws {
         self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("wsgate-ca-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
-        try Self.openssl(
+        try await Self.openssl(
             ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "ca.key",
              "-out", "ca.pem", "-days", "2", "-subj", "/CN=\(name)"],
             in: self.directory
@@ -34,7 +34,7 @@ public struct TestCertificateAuthority: Sendable {
     /// `notBefore` to `notAfter` (`YYYYMMDDHHMMSSZ`), by default from yesterday for a day and more.
     public func issue(
         for names: [String] = ["localhost", "127.0.0.1"], clientAuth: Bool = false, notBefore: String? = nil, notAfter: String? = nil
-    ) throws -> Identity {
+    ) async throws -> Identity {
         let base = UUID().uuidString
         let alternativeNames = names.map { $0.first?.isNumber == true ? "IP:\($0)" : "DNS:\($0)" }.joined(separator: ",")
         let extensions = """
@@ -42,7 +42,7 @@ public struct TestCertificateAuthority: Sendable {
             extendedKeyUsage=\(clientAuth ? "clientAuth" : "serverAuth")
             """
         try extensions.write(to: self.directory.appendingPathComponent("\(base).ext"), atomically: true, encoding: .utf8)
-        try Self.openssl(
+        try await Self.openssl(
             ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "\(base).key",
              "-out", "\(base).csr", "-subj", "/CN=\(names.first ?? "wsgate test")"],
             in: self.directory
@@ -65,7 +65,7 @@ public struct TestCertificateAuthority: Sendable {
         try "".write(to: self.directory.appendingPathComponent("\(base).index"), atomically: true, encoding: .utf8)
         try "01\n".write(to: self.directory.appendingPathComponent("\(base).serial"), atomically: true, encoding: .utf8)
         let day: TimeInterval = 86_400
-        try Self.openssl(
+        try await Self.openssl(
             ["ca", "-batch", "-config", "\(base).cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-in", "\(base).csr",
              "-out", "\(base).pem", "-notext", "-extfile", "\(base).ext",
              "-startdate", notBefore ?? Self.timestamp(Date() - day), "-enddate", notAfter ?? Self.timestamp(Date() + day)],
@@ -86,7 +86,9 @@ public struct TestCertificateAuthority: Sendable {
         return formatter.string(from: date)
     }
 
-    private static func openssl(_ arguments: [String], in directory: URL) throws {
+    /// Runs openssl and awaits its exit without blocking a thread of the concurrency pool,
+    /// which other tests' tasks need meanwhile.
+    private static func openssl(_ arguments: [String], in directory: URL) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         process.arguments = arguments
@@ -94,9 +96,12 @@ public struct TestCertificateAuthority: Sendable {
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
+        let (exited, exit) = AsyncStream.makeStream(of: Never.self)
+        process.terminationHandler = { _ in exit.finish() }
         try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        for await _ in exited {}
+        // Its few lines of errors fit the pipe's buffer, so they are there once it has exited.
+        let message = try errors.fileHandleForReading.readToEnd() ?? Data()
         guard process.terminationStatus == 0 else {
             throw TestFailure("openssl \(arguments.first ?? "") failed: \(String(decoding: message, as: UTF8.self))")
         }
