@@ -80,6 +80,9 @@ struct UpstreamTLSTests {
     @Test(arguments: [
         (#"{"caPem": "not a certificate"}"#, "holds no PEM certificate"),
         (#"{"caFile": "/nonexistent/ca.pem"}"#, "cannot be read"),
+        // Never read: it would not end.
+        (#"{"caFile": "/dev/zero"}"#, "cannot be read"),
+        (#"{"clientCertificateFile": "/proc/self/fd/0", "clientKeyPem": "x"}"#, "cannot be read"),
         (#"{"clientKeyPem": "x"}"#, "needs its key"),
         (#"{"systemRoots": false}"#, "needs"),
         (#"{"insecure": true}"#, "Unknown key"),

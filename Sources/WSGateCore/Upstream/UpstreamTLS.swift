@@ -64,12 +64,21 @@ extension TLSOptions {
         return certificates
     }
 
-    /// The PEM text given inline or in a file, with the key it came from.
+    /// The largest PEM file read: a CA bundle is a few hundred KiB.
+    private static let largestFile = 4 << 20
+
+    /// The PEM text given inline or in a file, with the key it came from. Only a regular file
+    /// (after symbolic links) up to ``largestFile`` is read: a client may name any path, and
+    /// `/dev/zero` or a FIFO would never end.
     private static func pem(key fileKey: String, file: String?, key pemKey: String, pem: String?) throws(TLSMaterialError) -> (key: String, text: String)? {
         if let pem { return (pemKey, pem) }
         guard let file else { return nil }
-        guard let contents = FileManager.default.contents(atPath: file) else {
-            throw TLSMaterialError(description: "\"tls.\(fileKey)\" (\(file)) cannot be read.")
+        let path = URL(fileURLWithPath: file).resolvingSymlinksInPath().path
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard attributes?[.type] as? FileAttributeType == .typeRegular, let size = attributes?[.size] as? Int, size <= Self.largestFile,
+            let contents = FileManager.default.contents(atPath: path)
+        else {
+            throw TLSMaterialError(description: "\"tls.\(fileKey)\" (\(file)) cannot be read as a PEM file of at most 4 MiB.")
         }
         return (fileKey, String(decoding: contents, as: UTF8.self))
     }
