@@ -126,6 +126,13 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.close(promise: nil)
     }
 
+    /// A channel whose connect failed never becomes active, so no `channelInactive` comes: the
+    /// promise is completed here too (a no-op once it has been), or it would stay pending with
+    /// callbacks that hold the channel, leaking both for every failed connect.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.promise.fail(UpstreamConnectError.handshakeFailed(status: nil, "The connection ended before the handshake."))
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         self.promise.fail(UpstreamConnectError.handshakeFailed(status: nil, "The server closed the connection during the handshake."))
         context.fireChannelInactive()
