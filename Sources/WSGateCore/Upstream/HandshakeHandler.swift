@@ -130,6 +130,8 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// promise is completed here too (a no-op once it has been), or it would stay pending with
     /// callbacks that hold the channel, leaking both for every failed connect.
     func handlerRemoved(context: ChannelHandlerContext) {
+        // Once upgrading, the upgrade completes it (and removes this handler on the way).
+        guard !self.isUpgraded else { return }
         self.promise.fail(UpstreamConnectError.handshakeFailed(status: nil, "The connection ended before the handshake."))
     }
 

@@ -25,6 +25,8 @@ final class KeepaliveClock {
     /// The period of the running timer; `nil` while it is stopped.
     private var tick: TimeAmount?
     private var timer: Scheduled<Void>?
+    /// Whether the sessions are being ticked now.
+    private var isTicking = false
 
     private init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
@@ -34,8 +36,10 @@ final class KeepaliveClock {
     func add(_ session: WebSocketSession, tick sessionTick: TimeAmount) {
         self.sessions[ObjectIdentifier(session)] = session
         if let tick = self.tick, tick <= sessionTick { return }
-        self.timer?.cancel()
         self.tick = sessionTick
+        // During a tick, the tick reschedules itself at the new period.
+        guard !self.isTicking else { return }
+        self.timer?.cancel()
         self.scheduleTick()
     }
 
@@ -51,8 +55,10 @@ final class KeepaliveClock {
         guard let tick = self.tick else { return }
         self.timer = self.eventLoop.assumeIsolated().scheduleTask(in: tick) {
             let now = NIODeadline.now()
+            self.isTicking = true
             // A session may remove itself while ticked: the loop runs over a copy.
             for session in self.sessions.values { session.keepaliveClockTicked(now: now) }
+            self.isTicking = false
             self.scheduleTick()
         }
     }
