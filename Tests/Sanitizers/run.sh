@@ -10,4 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 sanitizer=${1:?address or thread}
 shift
+# Also for the gateway processes the tests start, which inherit the environment.
+export LSAN_OPTIONS="suppressions=$PWD/Tests/Sanitizers/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS="suppressions=$PWD/Tests/Sanitizers/asan.supp${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 swift test --sanitize="$sanitizer" --scratch-path ".build-$sanitizer" "$@"
