@@ -92,11 +92,21 @@ struct ProxyTests {
         #expect(proxy.heads.isEmpty)
     }
 
-    @Test func theServerDefaultProxyAndTheEnvironmentAreRead() async throws {
+    @Test func theServerDefaultsAndTheEnvironmentAreRead() async throws {
         let configuration = try await GatewayConfiguration.load(
-            file: nil, environment: ["WSGATE_CONNECTION_PROXY": "http://proxy.test:3128", "HTTPS_PROXY": "proxy.test"]
+            file: nil,
+            environment: [
+                "WSGATE_CONNECTION_PROXY": "http://proxy.test:3128", "HTTPS_PROXY": "proxy.test",
+                "WSGATE_CONNECTION_TLS_SERVER_NAME": "upstream.test", "WSGATE_CONNECTION_TLS_INSECURE_SKIP_VERIFY": "true",
+                "WSGATE_CONNECTION_RECONNECT_MAX_ATTEMPTS": "3",
+            ]
         )
         #expect(configuration.connectionDefaults.proxy == .proxy(try HTTPProxy("http://proxy.test:3128")))
+        // The sections' keys come in as `connection.tls.*` and `connection.reconnect.*`.
+        #expect(configuration.connectionDefaults.tls.serverName == "upstream.test")
+        #expect(configuration.connectionDefaults.tls.insecureSkipVerify)
+        #expect(configuration.connectionDefaults.reconnect?.maxAttempts == 3)
+        #expect(configuration.connectionDefaults.reconnect?.initialDelayMilliseconds == 1000)
         #expect(configuration.pool.proxies == (try ProxyEnvironment(["https_proxy": "http://proxy.test:1080"])))
         await #expect(throws: InvalidInputError.self) {
             try await GatewayConfiguration.load(file: nil, environment: ["https_proxy": "socks5://proxy.test"])
