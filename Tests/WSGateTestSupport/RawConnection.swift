@@ -6,7 +6,7 @@ import NIOPosix
 /// pipelined ones. What arrives is collected as text.
 public final class RawConnection: Sendable {
     private let channel: Channel
-    private let received: AsyncStream<ByteBuffer>
+    private let received: AsyncStream<String>
     private let counter = ByteCounter()
 
     /// How many bytes have arrived so far, read or not.
@@ -14,14 +14,13 @@ public final class RawConnection: Sendable {
 
     /// Connects to 127.0.0.1:`port`.
     public init(port: Int) async throws {
-        let (received, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+        let (received, continuation) = AsyncStream.makeStream(of: String.self)
         self.received = received
         let counter = self.counter
         self.channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(counter)
-                    try channel.pipeline.syncOperations.addHandler(StreamingHandler(continuation: continuation))
+                    try channel.pipeline.syncOperations.addHandlers(counter, TextDecoder(), StreamingHandler(continuation: continuation))
                 }
             }
             .connect(host: "127.0.0.1", port: port)
@@ -39,7 +38,7 @@ public final class RawConnection: Sendable {
         var iterator = self.received.makeAsyncIterator()
         while !text.contains(marker) {
             guard let chunk = await iterator.next() else { throw TestFailure("The connection ended before \"\(marker)\": \(text)") }
-            text += String(buffer: chunk)
+            text += chunk
         }
         return text
     }
@@ -47,7 +46,7 @@ public final class RawConnection: Sendable {
     /// Reads until the gateway closes the connection, and returns all that arrived.
     public func readToEnd() async -> String {
         var text = ""
-        for await chunk in self.received { text += String(buffer: chunk) }
+        for await chunk in self.received { text += chunk }
         return text
     }
 
@@ -66,5 +65,16 @@ private final class ByteCounter: ChannelInboundHandler, Sendable {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         self.count.withLockedValue { $0 += self.unwrapInboundIn(data).readableBytes }
         context.fireChannelRead(data)
+    }
+}
+
+/// Turns the bytes read into text on the event loop: a read buffer handed to another thread races
+/// with NIO's reuse of its storage for the next read (ThreadSanitizer saw it).
+private final class TextDecoder: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = String
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(self.wrapInboundOut(String(buffer: self.unwrapInboundIn(data))))
     }
 }
