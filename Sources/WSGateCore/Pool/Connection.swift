@@ -30,7 +30,7 @@ public final class Connection: Sendable {
         var outcome: CloseOutcome?
         /// When a client last sent on the connection or was seen subscribed to it.
         var lastClaimedAt = NIODeadline.now()
-        /// How the upstream is dialled, kept for reconnecting.
+        /// How the upstream is dialled, kept when the config asks for reconnection.
         var dialling: Dialling?
         /// While a lost upstream is being reconnected.
         var reconnection: Reconnection?
@@ -222,7 +222,8 @@ public final class Connection: Sendable {
     /// Fails with an ``UpstreamConnectError``.
     func connect(config: ConnectionConfig, settings: PoolSettings) -> EventLoopFuture<Void> {
         let dialling = Dialling(config: config, settings: settings)
-        self.state.withLockedValue { $0.dialling = dialling }
+        // Kept only for reconnecting: an idle connection costs what it keeps.
+        if config.reconnect != nil { self.state.withLockedValue { $0.dialling = dialling } }
         return self.dial(dialling).map { upstream in
             self.state.withLockedValue { state in
                 // An upstream that ended at once has no session to keep (see `upstream`).
