@@ -45,10 +45,11 @@ enum UpstreamConnector {
     ) -> EventLoopFuture<Established> {
         let timeout = TimeAmount.milliseconds(Int64(config.connectTimeoutMilliseconds))
         let handshake = eventLoop.makePromise(of: Established.self)
-        let isTunnelOpen = NIOLockedValueBox(proxy == nil)
+        // Whether the proxy's tunnel is open, to tell a silent proxy from a silent upstream.
+        let isTunnelOpen = proxy.map { _ in NIOLockedValueBox(false) }
         let deadline = eventLoop.scheduleTask(in: timeout) {
             let milliseconds = config.connectTimeoutMilliseconds
-            if let proxy, !isTunnelOpen.withLockedValue({ $0 }) {
+            if let proxy, isTunnelOpen?.withLockedValue({ $0 }) == false {
                 handshake.fail(UpstreamConnectError.proxyTimedOut(proxy: "\(proxy)", milliseconds: milliseconds))
             } else {
                 handshake.fail(UpstreamConnectError.timedOut(milliseconds: milliseconds))
@@ -80,7 +81,7 @@ enum UpstreamConnector {
                     channel.eventLoop.makeCompletedFuture {
                         if let proxy, let tunnelTarget {
                             let tunnel = ProxyTunnelHandler(
-                                proxy: proxy, target: tunnelTarget, opened: { isTunnelOpen.withLockedValue { $0 = true } },
+                                proxy: proxy, target: tunnelTarget, opened: { isTunnelOpen?.withLockedValue { $0 = true } },
                                 failure: { handshake.fail($0) }
                             )
                             try channel.pipeline.syncOperations.addHandler(tunnel)
