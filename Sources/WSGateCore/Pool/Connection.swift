@@ -34,6 +34,15 @@ public final class Connection: Sendable {
         var dialling: Dialling?
         /// While a lost upstream is being reconnected.
         var reconnection: Reconnection?
+
+        /// Ends the reconnection once the attempt under way has brought the upstream back, and
+        /// returns how many attempts it took; `nil` when no attempt is under way.
+        mutating func takeReconnectionBack() -> Int? {
+            guard let reconnection = self.reconnection, reconnection.isDialling else { return nil }
+            self.reconnection = nil
+            self.isClosing = false
+            return reconnection.attempts
+        }
     }
 
     /// What dialling the upstream takes.
@@ -388,28 +397,27 @@ extension Connection {
     /// Appends `Reconnected` once the attempt under way has brought the upstream back: before
     /// the new session's first event, or when the attempt completes if it has none.
     private func announceReconnection() {
-        let attempts = self.state.withLockedValue { state -> Int? in
-            guard let reconnection = state.reconnection, reconnection.isDialling else { return nil }
-            state.reconnection = nil
-            state.isClosing = false
-            return reconnection.attempts
+        if let attempts = self.state.withLockedValue({ $0.takeReconnectionBack() }) {
+            self.history.append(.reconnected(attempts: attempts))
         }
-        if let attempts { self.history.append(.reconnected(attempts: attempts)) }
     }
 }
 
 extension Connection: SessionObserver {
     func sessionReceived(_ messages: [Message]) {
-        self.announceReconnection()
         let endsWithClose = messages.last.map { if case .close = $0 { true } else { false } } ?? false
-        self.state.withLockedValue { state in
+        // One lock per read, on the hot path: the counters, and a reconnection this read ends.
+        let reconnectedAfter = self.state.withLockedValue { state -> Int? in
+            let attempts = state.takeReconnectionBack()
             state.statistics.messagesIn += messages.count
             state.statistics.bytesIn += messages.reduce(0) { $0 + $1.payloadSize }
             state.statistics.lastActiveAt = .coarseNow
             if endsWithClose { state.isClosing = true }
+            return attempts
         }
         self.metrics.count(messages, .received)
         var events = messages.map(ConnectionEvent.message)
+        if let reconnectedAfter { events.insert(.reconnected(attempts: reconnectedAfter), at: 0) }
         // With `reconnect`, the server's Close is news of a loss, not the end.
         if case .close(let frame)? = messages.last, let lost = self.beginReconnecting(reason: "The server closed the connection.", close: frame) {
             events[events.count - 1] = lost
