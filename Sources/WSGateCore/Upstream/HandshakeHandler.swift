@@ -128,12 +128,17 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// A channel whose connect failed never becomes active, so no `channelInactive` comes: the
     /// promise is completed here too (a no-op once it has been), or it would stay pending with
-    /// callbacks that hold the channel, leaking both for every failed connect.
+    /// callbacks that hold the channel, leaking both for every failed connect. It fails with
+    /// ``RemovedBeforeAnswer``, which the connector does not report as the reason.
     func handlerRemoved(context: ChannelHandlerContext) {
         // Once upgrading, the upgrade completes it (and removes this handler on the way).
         guard !self.isUpgraded else { return }
-        self.promise.fail(UpstreamConnectError.handshakeFailed(status: nil, "The connection ended before the handshake."))
+        self.promise.fail(RemovedBeforeAnswer())
     }
+
+    /// Fails the promise of a handler removed before any answer: whatever ended the channel
+    /// (a refused connect, a TLS failure) reports the reason, so this one is not passed on.
+    struct RemovedBeforeAnswer: Error {}
 
     func channelInactive(context: ChannelHandlerContext) {
         self.promise.fail(UpstreamConnectError.handshakeFailed(status: nil, "The server closed the connection during the handshake."))

@@ -259,7 +259,8 @@ enum UpstreamConnector {
                     Established(channel: channel, session: NIOLoopBound(made, eventLoop: channel.eventLoop), subprotocol: agreement.subprotocol)
                 )
             case .failure(let error):
-                handshake.fail(error)
+                // What removed the handler reports its own reason (a refused connect: connectFailed).
+                if !(error is HandshakeHandler.RemovedBeforeAnswer) { handshake.fail(error) }
             }
         }
     }
