@@ -14,6 +14,7 @@ enum FuzzTarget: String, CaseIterable {
     case frames
     case inflater
     case httpRequest = "http-request"
+    case upstreamHandshake = "upstream-handshake"
 
     /// Feeds `bytes` to the target's parser.
     func run(_ bytes: [UInt8]) {
@@ -38,6 +39,8 @@ enum FuzzTarget: String, CaseIterable {
             }
         case .httpRequest:
             HTTPRequestFeeder.feed(bytes)
+        case .upstreamHandshake:
+            HandshakeFeeder.feed(bytes)
         }
     }
 }
@@ -80,6 +83,32 @@ enum FrameFeeder {
         _ = try? channel.finish()
         channel.embeddedEventLoop.advanceTime(by: .hours(1))
         channel.embeddedEventLoop.run()
+    }
+}
+
+/// Feeds bytes to a ``HandshakeHandler`` as an upstream's answer to the opening handshake, in
+/// two reads split where the first byte says; its second bit offers permessage-deflate.
+private enum HandshakeFeeder {
+    static func feed(_ bytes: [UInt8]) {
+        guard let first = bytes.first, let url = try? WebSocketURL("ws://127.0.0.1/") else { return }
+        var config = ConnectionConfig()
+        config.compression = first & 2 != 0
+        config.pingIntervalMilliseconds = 0
+        let channel = EmbeddedChannel()
+        let handler = HandshakeHandler(
+            url: url, config: config,
+            makeWebSocketHandlers: { agreement in
+                [WebSocketFrameEncoder(), try WebSocketSession(config: config, deflate: agreement.deflate, closeTimeout: .seconds(1), observer: FrameFeeder.Observer())]
+            },
+            promise: channel.eventLoop.makePromise()
+        )
+        guard (try? channel.pipeline.syncOperations.addHandler(handler)) != nil else { return }
+        channel.pipeline.fireChannelActive()
+        let data = bytes.dropFirst()
+        let split = data.startIndex + min(Int(first) / 4, data.count)
+        _ = try? channel.writeInbound(ByteBuffer(bytes: data[..<split]))
+        _ = try? channel.writeInbound(ByteBuffer(bytes: data[split...]))
+        FrameFeeder.finish(channel)
     }
 }
 

@@ -4,7 +4,8 @@
 #
 #   Tests/Fuzz/run.sh [SECONDS] [TARGET...]
 #
-# Targets: json send-body connection-config frames inflater http-request (all by default).
+# Targets: json send-body connection-config frames inflater http-request
+# upstream-handshake (all by default).
 # Inputs libFuzzer finds go to .build-fuzz/corpus/<target>; a crash is written to
 # Tests/Fuzz/Crashes/<target>-crash-… and fails the run: add it to the corpus once fixed,
 # where `swift test` (CorpusTests) replays it. Exits non-zero on any crash.
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/../.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(json send-body connection-config frames inflater http-request)
+[ ${#targets[@]} -gt 0 ] || targets=(json send-body connection-config frames inflater http-request upstream-handshake)
 
 swift build -c release --product wsgate-fuzz --scratch-path .build-fuzz \
   -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -enable-testing

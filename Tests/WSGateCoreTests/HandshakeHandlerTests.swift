@@ -16,7 +16,7 @@ struct HandshakeHandlerTests {
         let outcome = NIOLockedValueBox<Result<HandshakeHandler.Agreement, any Error>?>(nil)
         agreement.futureResult.whenComplete { result in outcome.withLockedValue { $0 = result } }
         let handler = HandshakeHandler(
-            url: try WebSocketURL("ws://127.0.0.1:1/"), config: ConnectionConfig(), httpHandlers: [],
+            url: try WebSocketURL("ws://127.0.0.1:1/"), config: ConnectionConfig(),
             makeWebSocketHandlers: { _ in [] }, promise: agreement
         )
         try channel.pipeline.syncOperations.addHandler(handler)

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOHTTP1
 
 /// Opens a tunnel through an HTTP proxy: on connect it sends `CONNECT target`, and once the
 /// proxy answers 2xx it tells the handlers after it that the channel is active, passes on any
@@ -10,15 +11,14 @@ final class ProxyTunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// The longest proxy answer head taken.
-    private static let maxHeadSize = 16 * 1024
 
     private let proxy: HTTPProxy
     /// The `host:port` asked for.
     private let target: String
     private let opened: () -> Void
     private let failure: (UpstreamConnectError) -> Void
-    private var received = ByteBuffer()
+    /// The longest proxy answer head taken is 16 KiB.
+    private var answer = HTTPResponseHeadReader(maxSize: 16 * 1024)
     private var isOpen = false
 
     /// A tunnel through `proxy` to `target` (`host:port`); `opened` hears that it opened, or
@@ -38,32 +38,25 @@ final class ProxyTunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = self.unwrapInboundIn(data)
-        self.received.writeBuffer(&bytes)
-        let view = self.received.readableBytesView
-        guard let end = view.firstRange(of: [13, 10, 13, 10]) else {
-            if view.count > Self.maxHeadSize { self.fail(.proxyFailed(proxy: "\(self.proxy)", "The proxy's answer head is too large."), context: context) }
-            return
+        let answer: (head: HTTPResponseHead, rest: ByteBuffer)
+        do throws(HTTPResponseHeadReader.Failure) {
+            guard let complete = try self.answer.read(self.unwrapInboundIn(data)) else { return }
+            answer = complete
+        } catch {
+            let reason = if case .tooLarge = error { "The proxy's answer head is too large." } else { "The proxy's answer is not HTTP." }
+            return self.fail(.proxyFailed(proxy: "\(self.proxy)", reason), context: context)
         }
-        let head = String(decoding: view[view.startIndex..<end.lowerBound], as: UTF8.self)
-        let statusLine = head.split(separator: "\r\n", maxSplits: 1).first ?? ""
-        let parts = statusLine.split(separator: " ", maxSplits: 2)
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
-            self.fail(.proxyFailed(proxy: "\(self.proxy)", "The proxy's answer is not HTTP."), context: context)
-            return
-        }
+        let status = Int(answer.head.status.code)
         guard (200..<300).contains(status) else {
-            let reason = parts.count > 2 ? " \(parts[2])" : ""
+            let reason = answer.head.status.reasonPhrase.isEmpty ? "" : " \(answer.head.status.reasonPhrase)"
             self.fail(.proxyRefused(proxy: "\(self.proxy)", status: status, "The proxy answered \(status)\(reason) to CONNECT \(self.target)."), context: context)
             return
         }
         self.isOpen = true
         self.opened()
-        self.received.moveReaderIndex(forwardBy: end.upperBound - view.startIndex)
-        let rest = self.received
         context.fireChannelActive()
-        if rest.readableBytes > 0 {
-            context.fireChannelRead(self.wrapInboundOut(rest))
+        if answer.rest.readableBytes > 0 {
+            context.fireChannelRead(self.wrapInboundOut(answer.rest))
             context.fireChannelReadComplete()
         }
         context.pipeline.syncOperations.removeHandler(self, promise: nil)

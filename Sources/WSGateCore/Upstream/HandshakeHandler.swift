@@ -2,14 +2,18 @@ import NIOCore
 import NIOHTTP1
 import NIOWebSocket
 
-/// Performs the client side of the WebSocket opening handshake (RFC 6455 section 4.1) on a
-/// channel with NIO's HTTP/1 codec, then swaps the codec for WebSocket framing.
+/// Performs the client side of the WebSocket opening handshake (RFC 6455 section 4.1): it
+/// writes the request, reads the response head, and then hands the channel to the WebSocket
+/// handlers it adds after itself, passing on the bytes that followed the head, and leaves.
 ///
 /// NIO's upgrade handler cannot report the status of a refused upgrade nor check the chosen
-/// subprotocol, which the API needs; this handler does both.
+/// subprotocol, which the API needs; this handler does both. It writes and reads the bytes
+/// itself rather than through NIO's HTTP codec: a pipeline change costs about as much as the
+/// handshake, and with the codec every connect took six.
 final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// What a successful handshake agreed on.
     struct Agreement {
@@ -19,28 +23,26 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         var deflate: PermessageDeflate?
     }
 
-    private let requestHead: HTTPRequestHead
+    /// The longest response head taken, as NIO's HTTP decoder allows by default.
+    static let maxResponseHeadSize = 80 * 1024
+
+    private let request: ByteBuffer
     private let requestKey: String
     private let offeredProtocols: [String]
     private let offersCompression: Bool
-    private let httpHandlers: [RemovableChannelHandler]
     private let makeWebSocketHandlers: (Agreement) throws -> [ChannelHandler]
     private let promise: EventLoopPromise<Agreement>
-    private var agreement: Agreement?
+    private var response = HTTPResponseHeadReader(maxSize: HandshakeHandler.maxResponseHeadSize)
     private var isUpgraded = false
-    /// Bytes that arrived after the response, before the WebSocket handlers were in place.
-    private var earlyBytes: [NIOAny] = []
 
     /// - Parameters:
     ///   - url: the upstream URL; its host and target make the request line and `Host`.
     ///   - config: supplies the extra headers and the offered subprotocols.
-    ///   - httpHandlers: the HTTP codec handlers to remove once upgraded.
-    ///   - makeWebSocketHandlers: builds the handlers that replace the codec.
+    ///   - makeWebSocketHandlers: builds the handlers that take over once upgraded.
     ///   - promise: completed with the agreement, or failed with an ``UpstreamConnectError``.
     init(
         url: WebSocketURL,
         config: ConnectionConfig,
-        httpHandlers: [RemovableChannelHandler],
         makeWebSocketHandlers: @escaping (Agreement) throws -> [ChannelHandler],
         promise: EventLoopPromise<Agreement>
     ) {
@@ -48,82 +50,75 @@ final class HandshakeHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.requestKey = NIOWebSocketClientUpgrader.randomRequestKey(using: &generator)
         self.offeredProtocols = config.protocols
         self.offersCompression = config.compression
-        var headers = HTTPHeaders()
-        headers.add(name: "Host", value: url.hostHeader)
-        for field in config.headers {
-            headers.replaceOrAdd(name: field.name, value: field.value)
-        }
-        headers.add(name: "Upgrade", value: "websocket")
-        headers.add(name: "Connection", value: "Upgrade")
-        headers.add(name: "Sec-WebSocket-Key", value: self.requestKey)
-        headers.add(name: "Sec-WebSocket-Version", value: "13")
-        if config.compression {
-            headers.add(name: "Sec-WebSocket-Extensions", value: PermessageDeflate.offer)
-        }
-        if !config.protocols.isEmpty {
-            headers.add(name: "Sec-WebSocket-Protocol", value: config.protocols.joined(separator: ", "))
-        }
-        self.requestHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: url.requestTarget, headers: headers)
-        self.httpHandlers = httpHandlers
+        self.request = Self.request(url: url, config: config, key: self.requestKey)
         self.makeWebSocketHandlers = makeWebSocketHandlers
         self.promise = promise
     }
 
+    /// The request's bytes. The config's header names and values were checked when it was
+    /// parsed (tokens, no CR or LF); its `Host`, if any, replaces the URL's.
+    private static func request(url: WebSocketURL, config: ConnectionConfig, key: String) -> ByteBuffer {
+        var fields: [(String, String)] = []
+        if !config.headers.contains(where: { $0.name.lowercased() == "host" }) { fields.append(("Host", url.hostHeader)) }
+        fields += config.headers.map { ($0.name, $0.value) }
+        fields += [("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Key", key), ("Sec-WebSocket-Version", "13")]
+        if config.compression { fields.append(("Sec-WebSocket-Extensions", PermessageDeflate.offer)) }
+        if !config.protocols.isEmpty { fields.append(("Sec-WebSocket-Protocol", config.protocols.joined(separator: ", "))) }
+        var request = ByteBuffer()
+        request.writeString("GET \(url.requestTarget) HTTP/1.1\r\n")
+        for (name, value) in fields { request.writeString("\(name): \(value)\r\n") }
+        request.writeString("\r\n")
+        return request
+    }
+
     func channelActive(context: ChannelHandlerContext) {
-        context.write(self.wrapOutboundOut(.head(self.requestHead)), promise: nil)
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        context.writeAndFlush(self.wrapOutboundOut(self.request), promise: nil)
         context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        // Once the response has ended, what arrives are the first WebSocket bytes (passed on by
-        // the HTTP decoder as it goes): they wait until the WebSocket handlers are in place.
-        guard !self.isUpgraded else {
-            self.earlyBytes.append(data)
-            return
-        }
-        switch self.unwrapInboundIn(data) {
-        case .head(let response):
-            do {
-                self.agreement = try self.validate(response)
-            } catch {
-                self.promise.fail(error)
-                context.close(promise: nil)
-            }
-        case .body:
-            break
-        case .end:
-            guard let agreement = self.agreement else { return }
-            self.isUpgraded = true
-            self.upgrade(agreement, context: context)
+        do {
+            guard let (head, rest) = try self.response.read(self.unwrapInboundIn(data)) else { return }
+            self.upgrade(try self.validate(head), rest: rest, context: context)
+        } catch let failure as HTTPResponseHeadReader.Failure {
+            self.fail(.handshakeFailed(status: nil, Self.describe(failure)), context: context)
+        } catch {
+            self.fail((error as? UpstreamConnectError) ?? .handshakeFailed(status: nil, "\(error)"), context: context)
         }
     }
 
-    /// Swaps the HTTP codec for WebSocket framing. The codec goes first: a frame written while it
-    /// is still there (a Close answered at once) would pass through the HTTP encoder and decoder.
-    private func upgrade(_ agreement: Agreement, context: ChannelHandlerContext) {
-        let pipeline = context.pipeline.syncOperations
-        let removals = self.httpHandlers.map { pipeline.removeHandler($0) }
-        EventLoopFuture.andAllSucceed(removals, on: context.eventLoop).assumeIsolated().whenComplete { result in
-            do {
-                try result.get()
-                try context.pipeline.syncOperations.addHandlers(self.makeWebSocketHandlers(agreement), position: .after(self))
-                let earlyBytes = self.earlyBytes
-                self.earlyBytes = []
-                for bytes in earlyBytes { context.fireChannelRead(bytes) }
-                if !earlyBytes.isEmpty { context.fireChannelReadComplete() }
-                context.pipeline.syncOperations.removeHandler(self, promise: nil)
-                self.promise.succeed(agreement)
-            } catch {
-                self.promise.fail(UpstreamConnectError.handshakeFailed(status: 101, "\(error)"))
-                context.close(promise: nil)
-            }
+    private static func describe(_ failure: HTTPResponseHeadReader.Failure) -> String {
+        switch failure {
+        case .tooLarge(let limit): "The response head is larger than \(limit / 1024) KiB."
+        case .malformed(let reason): reason
         }
+    }
+
+    private func fail(_ error: UpstreamConnectError, context: ChannelHandlerContext) {
+        self.promise.fail(error)
+        context.close(promise: nil)
+    }
+
+    /// Adds the WebSocket handlers after this one, gives them the bytes that followed the
+    /// response, and leaves the pipeline.
+    private func upgrade(_ agreement: Agreement, rest: ByteBuffer, context: ChannelHandlerContext) {
+        self.isUpgraded = true
+        do {
+            try context.pipeline.syncOperations.addHandlers(self.makeWebSocketHandlers(agreement), position: .after(self))
+        } catch {
+            self.fail(.handshakeFailed(status: 101, "\(error)"), context: context)
+            return
+        }
+        if rest.readableBytes > 0 {
+            context.fireChannelRead(self.wrapInboundOut(rest))
+            context.fireChannelReadComplete()
+        }
+        context.pipeline.syncOperations.removeHandler(self, promise: nil)
+        self.promise.succeed(agreement)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        self.promise.fail(UpstreamConnectError.handshakeFailed(status: nil, "\(error)"))
-        context.close(promise: nil)
+        self.fail(.handshakeFailed(status: nil, "\(error)"), context: context)
     }
 
     /// A channel whose connect failed never becomes active, so no `channelInactive` comes: the

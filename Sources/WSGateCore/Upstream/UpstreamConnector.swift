@@ -233,14 +233,11 @@ enum UpstreamConnector {
             try pipeline.addHandler(tlsHandler)
             try pipeline.addHandler(TLSFailureHandler(handshake: handshake, serverName: serverName ?? url.host))
         }
-        let requestEncoder = HTTPRequestEncoder()
-        let responseDecoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
         let agreement = channel.eventLoop.makePromise(of: HandshakeHandler.Agreement.self)
         let session = NIOLoopBoundBox<WebSocketSession?>(nil, eventLoop: channel.eventLoop)
         let handshakeHandler = HandshakeHandler(
             url: url,
             config: config,
-            httpHandlers: [requestEncoder, responseDecoder],
             makeWebSocketHandlers: { agreement in
                 let made = try WebSocketSession(
                     config: config, deflate: agreement.deflate, closeTimeout: closeTimeout, observer: observer
@@ -250,7 +247,7 @@ enum UpstreamConnector {
             },
             promise: agreement
         )
-        try pipeline.addHandlers(requestEncoder, responseDecoder, handshakeHandler)
+        try pipeline.addHandler(handshakeHandler)
         agreement.futureResult.assumeIsolated().whenComplete { result in
             switch result {
             case .success(let agreement):

@@ -33,7 +33,7 @@ public enum ListenAddress: Sendable, Equatable, CustomStringConvertible {
     /// its file mode). An inherited socket is asked what it is bound to.
     var isLocal: Bool {
         switch self {
-        case .tcp(let host, _): HostPolicy.isLoopback(host.lowercased())
+        case .tcp(let host, _): HostPolicy.isLoopback(host[...])
         case .unix: true
         case .inherited(let descriptor, _): Self.isBoundLocally(descriptor)
         }

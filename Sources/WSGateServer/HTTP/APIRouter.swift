@@ -32,8 +32,7 @@ struct APIRouter: Sendable {
         let policy = self.settings.current.policy
         return Result { () throws(APIError) in
             try policy.checkHost(head)
-            let path = head.uri.prefix { $0 != "?" }
-            switch self.routes.match(head.method, path: path) {
+            switch self.routes.match(head.method, path: Self.path(of: head)) {
             case .notFound:
                 throw .noSuchEndpoint
             case .methodNotAllowed(let allowed):
@@ -42,7 +41,7 @@ struct APIRouter: Sendable {
                 throw .methodNotAllowed(head.method, allowed: allowed)
             case .endpoint(let endpoint, let id):
                 if !endpoint.isPublicFile { try policy.checkOrigin(head) }
-                if endpoint.requiresToken { try policy.token.check(head, query: QueryParameters(target: head.uri[...])) }
+                if endpoint.requiresToken { try policy.token.check(head) }
                 if let accepted = APIEndpoints.acceptedMediaTypes(endpoint) {
                     let contentType = head.headers.first(name: "Content-Type")
                     guard let mediaType = APIRequest.mediaType(of: contentType), accepted.contains(mediaType) else {
@@ -58,8 +57,13 @@ struct APIRouter: Sendable {
     /// requests (`POST /connections/{id}/send`); `none` for an unknown path, or for bytes that
     /// are not HTTP.
     func routeName(of head: HTTPRequestHead?) -> String {
-        guard let head, let pattern = self.routes.pattern(of: head.uri.prefix { $0 != "?" }) else { return "none" }
-        return "\(head.method.rawValue) \(pattern)"
+        head.flatMap { self.routes.name(of: $0.method, path: Self.path(of: $0)) } ?? "none"
+    }
+
+    /// The request target without its query.
+    private static func path(of head: HTTPRequestHead) -> Substring {
+        let uri = head.uri.utf8
+        return Substring(uri[..<(uri.firstIndex(of: UInt8(ascii: "?")) ?? uri.endIndex)])
     }
 
     /// Answers a complete `request` for `target`.

@@ -6,11 +6,11 @@ struct QueryParameters: Sendable {
 
     /// Reads the query of `target`, the part after its first `?`; a target without one has none.
     init(target: Substring) {
-        guard let question = target.firstIndex(of: "?") else {
+        guard let question = target.utf8.firstIndex(of: UInt8(ascii: "?")) else {
             self.pairs = []
             return
         }
-        self.pairs = target[target.index(after: question)...].split(separator: "&").map { field in
+        self.pairs = target[target.utf8.index(after: question)...].split(separator: "&").map { field in
             let parts = field.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             return (Self.decode(parts[0]), parts.count > 1 ? Self.decode(parts[1]) : "")
         }

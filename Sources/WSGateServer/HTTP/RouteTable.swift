@@ -55,15 +55,20 @@ struct RouteTable: Sendable {
         let pattern: String
         /// The endpoint it reaches.
         let endpoint: Endpoint
-        /// The pattern's segments, split once.
-        let segments: [Substring]
+        /// The method and pattern, as the metrics label requests: `POST /connections/{id}/send`.
+        let name: String
+        /// The pattern's segments as bytes, `nil` for the `{id}` segment, split once.
+        fileprivate let segments: [[UInt8]?]
 
         /// A route of `method` and `pattern` to `endpoint`.
         init(method: HTTPMethod, pattern: String, endpoint: Endpoint) {
             self.method = method
             self.pattern = pattern
             self.endpoint = endpoint
-            self.segments = pattern.split(separator: "/", omittingEmptySubsequences: false)
+            self.name = "\(method.rawValue) \(pattern)"
+            self.segments = pattern.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { segment in
+                segment.elementsEqual(RouteTable.idSegment.utf8) ? nil : Array(segment)
+            }
         }
     }
 
@@ -103,7 +108,7 @@ struct RouteTable: Sendable {
 
     /// Matches `method` and `path` (the request target without its query).
     func match(_ method: HTTPMethod, path: Substring) -> Match {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        let segments = Self.segments(of: path)
         var allowed: [HTTPMethod] = []
         for route in self.routes {
             guard let id = Self.match(route.segments, segments) else { continue }
@@ -113,21 +118,33 @@ struct RouteTable: Sendable {
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
     }
 
-    /// The pattern of the routes that `path` fits, whatever the method; `nil` for an unknown path.
-    func pattern(of path: Substring) -> String? {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-        return self.routes.first { Self.match($0.segments, segments) != nil }?.pattern
+    /// The name of the route that `method` and `path` reach, or of the method and the pattern
+    /// that the path fits when the method is not allowed; `nil` for an unknown path.
+    func name(of method: HTTPMethod, path: Substring) -> String? {
+        let segments = Self.segments(of: path)
+        var fit: Route?
+        for route in self.routes where Self.match(route.segments, segments) != nil {
+            if route.method == method { return route.name }
+            fit = fit ?? route
+        }
+        return fit.map { "\(method.rawValue) \($0.pattern)" }
+    }
+
+    /// The path's segments, compared as bytes: matching runs for every request, twice.
+    private static func segments(of path: Substring) -> [Substring.UTF8View.SubSequence] {
+        path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
     }
 
     /// Whether `segments` fit the pattern's: `nil` if not, else the `{id}` segment's value if it has one.
-    private static func match(_ patternSegments: [Substring], _ segments: [Substring]) -> String?? {
+    private static func match(_ patternSegments: [[UInt8]?], _ segments: [Substring.UTF8View.SubSequence]) -> String?? {
         guard patternSegments.count == segments.count else { return nil }
         var id: String?
         for (expected, actual) in zip(patternSegments, segments) {
-            if expected == Self.idSegment, !actual.isEmpty {
-                id = String(actual)
-            } else if expected != actual {
-                return nil
+            if let expected {
+                guard expected.elementsEqual(actual) else { return nil }
+            } else {
+                guard !actual.isEmpty else { return nil }
+                id = String(Substring(actual))
             }
         }
         return .some(id)

@@ -13,7 +13,7 @@ final class APIMetrics: Sendable {
     /// The core's metrics, in the same registry.
     let core: GatewayMetrics
     private let factory: PrometheusMetricsFactory
-    private let requests = NIOLockedValueBox([String: CoreMetrics.Counter]())
+    private let requests = NIOLockedValueBox([ResponseKind: CoreMetrics.Counter]())
     private let connects = NIOLockedValueBox([String: CoreMetrics.Counter]())
     private let residentMemory: CoreMetrics.Gauge
     private let openFileDescriptors: CoreMetrics.Gauge
@@ -30,10 +30,15 @@ final class APIMetrics: Sendable {
         self.openFileDescriptors = CoreMetrics.Gauge(label: "process_open_fds", factory: factory)
     }
 
+    /// What a response is counted by.
+    private struct ResponseKind: Hashable {
+        var route: String
+        var status: UInt
+    }
+
     /// Counts a response with `status` to a request for `route` (an endpoint's name, or `none`).
     func countResponse(route: String, status: HTTPResponseStatus) {
-        let key = "\(route) \(status.code)"
-        self.counter(key, in: self.requests) {
+        self.counter(ResponseKind(route: route, status: status.code), in: self.requests) {
             CoreMetrics.Counter(label: "wsgate_http_requests_total", dimensions: [("route", route), ("status", "\(status.code)")], factory: self.factory)
         }.increment()
     }
@@ -59,7 +64,9 @@ final class APIMetrics: Sendable {
         return self.registry.emitToBuffer()
     }
 
-    private func counter(_ key: String, in counters: NIOLockedValueBox<[String: CoreMetrics.Counter]>, make: () -> CoreMetrics.Counter) -> CoreMetrics.Counter {
+    private func counter<Key: Hashable>(
+        _ key: Key, in counters: NIOLockedValueBox<[Key: CoreMetrics.Counter]>, make: () -> CoreMetrics.Counter
+    ) -> CoreMetrics.Counter {
         counters.withLockedValue { counters in
             if let counter = counters[key] { return counter }
             let counter = make()

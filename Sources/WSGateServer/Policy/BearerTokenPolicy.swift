@@ -13,9 +13,9 @@ struct BearerTokenPolicy: Sendable {
     }
 
     /// Throws 401 `unauthorized`, with `WWW-Authenticate: Bearer`, for a request without the token.
-    func check(_ head: HTTPRequestHead, query: QueryParameters) throws(APIError) {
+    func check(_ head: HTTPRequestHead) throws(APIError) {
         guard let expected = self.expected else { return }
-        guard let presented = Self.presentedToken(head, query: query) else {
+        guard let presented = Self.presentedToken(head) else {
             throw Self.unauthorized("This gateway needs a bearer token: send Authorization: Bearer <token> or ?access_token=<token>.")
         }
         guard Self.constantTimeEquals(Array(presented.utf8), expected) else {
@@ -24,13 +24,13 @@ struct BearerTokenPolicy: Sendable {
     }
 
     /// The token the request carries, from `Authorization` or the query.
-    private static func presentedToken(_ head: HTTPRequestHead, query: QueryParameters) -> Substring? {
+    private static func presentedToken(_ head: HTTPRequestHead) -> Substring? {
         if let authorization = head.headers.first(name: "Authorization") {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
             return parts[1].drop { $0 == " " }
         }
-        return query["access_token"].map { Substring($0) }
+        return QueryParameters(target: head.uri[...])["access_token"].map { Substring($0) }
     }
 
     /// Whether `presented` equals `expected`, in a time that depends only on `expected`'s length.
