@@ -83,33 +83,60 @@ public final class EventHistory: Sendable {
         var id: Int
         var content: Content
 
+        /// Small, so that an entry is cheap to copy: the history appends and drops one per event.
         enum Content {
             /// The record of an event without binary payload, which reads the same in both
             /// encodings: a slice of the buffer of the events appended with it.
             case record(ByteBuffer)
-            /// An event with a binary payload, and its records in the encodings needed so far.
-            case binary(ConnectionEvent, integerArray: ByteBuffer?, base64: ByteBuffer?)
+            /// An event with a binary payload.
+            case binary(BinaryEvent)
         }
 
         /// The bytes the entry holds: its record, or its payload and the records encoded so far.
         var size: Int {
             switch self.content {
             case .record(let record): 64 + record.readableBytes
-            case .binary(let event, let integerArray, let base64):
-                64 + event.payloadSize + (integerArray?.readableBytes ?? 0) + (base64?.readableBytes ?? 0)
+            case .binary(let binary): binary.size
             }
         }
 
         /// The record in `encoding`, encoded now if no subscriber needed it before.
-        mutating func record(_ encoding: BinaryEncoding) -> ByteBuffer {
-            switch (self.content, encoding) {
-            case (.record(let record), _), (.binary(_, let record?, _), .integerArray), (.binary(_, _, let record?), .base64):
+        func record(_ encoding: BinaryEncoding) -> ByteBuffer {
+            switch self.content {
+            case .record(let record): record
+            case .binary(let binary): binary.record(encoding, id: self.id)
+            }
+        }
+    }
+
+    /// An event with a binary payload and its records in the encodings needed so far. Only
+    /// touched under the lock of the history that holds it.
+    fileprivate final class BinaryEvent: @unchecked Sendable {
+        let event: ConnectionEvent
+        private var integerArray: ByteBuffer?
+        private var base64: ByteBuffer?
+
+        init(_ event: ConnectionEvent) {
+            self.event = event
+        }
+
+        /// Its payload and the records encoded so far, in bytes.
+        var size: Int {
+            64 + self.event.payloadSize + (self.integerArray?.readableBytes ?? 0) + (self.base64?.readableBytes ?? 0)
+        }
+
+        /// Its record in `encoding` as event `id`, encoded now if no subscriber needed it before.
+        func record(_ encoding: BinaryEncoding, id: Int) -> ByteBuffer {
+            switch encoding {
+            case .integerArray:
+                if let record = self.integerArray { return record }
+                let record = self.event.serverSentEvent(id: id, binary: encoding)
+                self.integerArray = record
                 return record
-            case (.binary(let event, let integerArray, let base64), _):
-                let record = event.serverSentEvent(id: self.id, binary: encoding)
-                self.content = .binary(
-                    event, integerArray: encoding == .integerArray ? record : integerArray, base64: encoding == .base64 ? record : base64
-                )
+            case .base64:
+                if let record = self.base64 { return record }
+                let record = self.event.serverSentEvent(id: id, binary: encoding)
+                self.base64 = record
                 return record
             }
         }
@@ -394,7 +421,7 @@ extension EventHistory.State {
                 spans.append(start..<start + size)
                 start += size
             } else {
-                content = .binary(event, integerArray: nil, base64: nil)
+                content = .binary(EventHistory.BinaryEvent(event))
                 spans.append(nil)
             }
             let entry = EventHistory.Entry(id: firstID + offset, content: content)

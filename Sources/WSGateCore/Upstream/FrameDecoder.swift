@@ -1,6 +1,20 @@
 import NIOCore
 import NIOWebSocket
 
+/// A frame as read from the upstream: its header's bits and its payload, a slice of the read.
+/// NIO's `WebSocketFrame` would allocate storage for every frame read.
+struct ReceivedFrame {
+    var fin: Bool
+    var rsv1: Bool
+    var rsv2: Bool
+    var rsv3: Bool
+    var opcode: WebSocketOpcode
+    /// Whether the frame came masked, which a server's frame must not.
+    var isMasked: Bool
+    /// The payload as sent (a masked frame's is not unmasked: it is refused anyway).
+    var data: ByteBuffer
+}
+
 /// Cuts the upstream byte stream into WebSocket frames, for ``WebSocketSession``.
 ///
 /// NIO's own decoder would do, but it reports an oversized frame without its size and
@@ -11,7 +25,7 @@ struct FrameDecoder {
     let maxFrameSize: Int
 
     /// The next whole frame at the start of `buffer`, read from it, or nil while it is incomplete.
-    func decode(buffer: inout ByteBuffer) throws -> WebSocketFrame? {
+    func decode(buffer: inout ByteBuffer) throws -> ReceivedFrame? {
         guard let (first, second) = buffer.getMultipleIntegers(at: buffer.readerIndex, as: (UInt8, UInt8).self) else {
             return nil
         }
@@ -35,18 +49,17 @@ struct FrameDecoder {
         let frameLength = headerLength + maskLength + Int(payloadLength)
         guard buffer.readableBytes >= frameLength else { return nil }
 
-        buffer.moveReaderIndex(forwardBy: headerLength)
-        let maskKey = isMasked ? buffer.readBytes(length: 4).flatMap(WebSocketMaskingKey.init) : nil
+        buffer.moveReaderIndex(forwardBy: headerLength + maskLength)
         guard let payload = buffer.readSlice(length: Int(payloadLength)),
             let opcode = WebSocketOpcode(encodedWebSocketOpcode: first & 0x0F)
         else { return nil }
-        return WebSocketFrame(
+        return ReceivedFrame(
             fin: first & 0x80 != 0,
             rsv1: first & 0x40 != 0,
             rsv2: first & 0x20 != 0,
             rsv3: first & 0x10 != 0,
             opcode: opcode,
-            maskKey: maskKey,
+            isMasked: isMasked,
             data: payload
         )
     }

@@ -248,7 +248,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
             bytes = start
         }
         while true {
-            let frame: WebSocketFrame
+            let frame: ReceivedFrame
             do {
                 guard let next = try self.decoder.decode(buffer: &bytes) else { break }
                 frame = next
@@ -273,10 +273,10 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func receive(_ frame: WebSocketFrame, context: ChannelHandlerContext) throws(SessionFailure) {
+    private func receive(_ frame: ReceivedFrame, context: ChannelHandlerContext) throws(SessionFailure) {
         // After a failure the gateway only waits for the upstream's Close or the end of the connection.
         guard !self.hasFinalEvent || frame.opcode == .connectionClose else { return }
-        guard frame.maskKey == nil else { throw .protocolViolation("Received a masked frame from server") }
+        guard !frame.isMasked else { throw .protocolViolation("Received a masked frame from server") }
         // RSV1 marks the first frame of a compressed message, and only with permessage-deflate.
         let startsCompressedMessage = frame.rsv1 && (frame.opcode == .text || frame.opcode == .binary)
         guard !frame.rsv1 || (startsCompressedMessage && self.inflater != nil), !frame.rsv2, !frame.rsv3 else {
@@ -299,7 +299,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
             if frame.fin { try self.complete(message) } else { try self.keepPartial(message) }
         case .ping, .pong, .connectionClose:
             guard frame.fin else { throw .protocolViolation("Fragmented control frame") }
-            guard frame.length <= 125 else {
+            guard frame.data.readableBytes <= 125 else {
                 throw .protocolViolation("Control frame too big (payload must be 125 bytes or less)")
             }
             try self.receiveControl(frame, context: context)
@@ -352,7 +352,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func receiveControl(_ frame: WebSocketFrame, context: ChannelHandlerContext) throws(SessionFailure) {
+    private func receiveControl(_ frame: ReceivedFrame, context: ChannelHandlerContext) throws(SessionFailure) {
         switch frame.opcode {
         case .ping:
             self.report(.ping(frame.data))
