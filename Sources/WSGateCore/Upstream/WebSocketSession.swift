@@ -287,7 +287,14 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
             guard self.partial == nil else {
                 throw .protocolViolation("While waiting for more fragments received a new data frame")
             }
-            var message = PartialMessage(isText: frame.opcode == .text, isCompressed: startsCompressedMessage, payload: ByteBuffer())
+            let isText = frame.opcode == .text
+            if frame.fin, !startsCompressedMessage {
+                // The usual message, one uncompressed frame, goes without a partial message.
+                let limit = self.config.effectiveMaxMessageSize
+                guard frame.data.readableBytes <= limit else { throw .tooLong(size: frame.data.readableBytes, limit: limit) }
+                return try self.deliver(frame.data, isText: isText)
+            }
+            var message = PartialMessage(isText: isText, isCompressed: startsCompressedMessage, payload: ByteBuffer())
             try self.append(frame.data, to: &message)
             if frame.fin { try self.complete(message) } else { try self.keepPartial(message) }
         case .continuation:
@@ -338,17 +345,17 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         if message.isCompressed, let inflater = self.inflater {
             try inflater.finishMessage(onto: &message.payload, limit: self.config.effectiveMaxMessageSize)
         }
-        try self.deliver(message)
+        try self.deliver(message.payload, isText: message.isText)
     }
 
-    private func deliver(_ message: PartialMessage) throws(SessionFailure) {
-        if message.isText {
-            guard let text = message.payload.validatedUTF8String() else {
+    private func deliver(_ payload: ByteBuffer, isText: Bool) throws(SessionFailure) {
+        if isText {
+            guard let text = payload.validatedUTF8String() else {
                 throw .invalidUTF8
             }
             self.report(.text(text))
         } else {
-            self.report(.binary(message.payload))
+            self.report(.binary(payload))
         }
     }
 
