@@ -33,19 +33,36 @@ struct HTTPResponseHeadReader {
         } else {
             self.received.writeImmutableBuffer(bytes)
         }
-        let view = self.received.readableBytesView
-        let searchStart = view.startIndex + max(0, self.scanned - 3)
-        guard let end = view[searchStart...].firstRange(of: [13, 10, 13, 10]) else {
-            self.scanned = view.count
-            if view.count > self.maxSize { throw .tooLarge(limit: self.maxSize) }
+        let searchStart = max(0, self.scanned - 3)
+        guard let headLength = self.received.withUnsafeReadableBytes({ Self.endOfHead(in: $0, from: searchStart) }) else {
+            self.scanned = self.received.readableBytes
+            if self.scanned > self.maxSize { throw .tooLarge(limit: self.maxSize) }
             return nil
         }
-        guard end.upperBound - view.startIndex <= self.maxSize else { throw .tooLarge(limit: self.maxSize) }
-        let head = try Self.parse(Array(view[view.startIndex..<end.lowerBound]))
+        guard headLength <= self.maxSize else { throw .tooLarge(limit: self.maxSize) }
+        let view = self.received.readableBytesView
+        let head = try Self.parse(Array(view.prefix(headLength - 4)))
         var rest = self.received
-        rest.moveReaderIndex(forwardBy: end.upperBound - view.startIndex)
+        rest.moveReaderIndex(forwardBy: headLength)
         self.received = ByteBuffer()
         return (head, rest)
+    }
+
+    /// The length of the head up to and including the CR LF CR LF that ends it, searched for
+    /// from `start` on. (A plain loop: the standard library's `firstRange(of:)` allocated and
+    /// took 4 % of the gateway's time in connection setups.)
+    private static func endOfHead(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        var index = start
+        while index + 4 <= bytes.count {
+            if bytes[index + 3] != 10 {
+                index += bytes[index + 3] == 13 ? 1 : 4
+            } else if bytes[index] == 13, bytes[index + 1] == 10, bytes[index + 2] == 13 {
+                return index + 4
+            } else {
+                index += 1
+            }
+        }
+        return nil
     }
 
     /// Parses a head without its final CRLF CRLF: a status line, then header lines.
