@@ -8,7 +8,7 @@ import NIOWebSocket
 /// frames, enforces the connection's limits, answers Pings and runs the closing handshake.
 ///
 /// It lives on the channel's event loop; ``UpstreamConnection`` is its thread-safe front.
-final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
+final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, LoopClockClient {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = WebSocketFrame
 
@@ -43,10 +43,11 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
     /// end of the read or before any other report.
     private var received: [Message] = []
     private var outcome = CloseOutcome()
-    private var closeTimer: Scheduled<Void>?
+    /// When the closing handshake times out: the server has not closed TCP by then.
+    private var closeDeadline: NIODeadline?
     private var keepalive: Keepalive?
-    /// The clock that ticks the keepalive while the connection is open.
-    private var keepaliveClock: KeepaliveClock?
+    /// The loop's clock, while it ticks the keepalive or the closing handshake.
+    private var clock: LoopClock?
     /// Cuts the bytes read into frames. It runs here rather than in a decoder handler before
     /// this one, which would box every frame to pass it down the pipeline.
     private let decoder: FrameDecoder
@@ -76,25 +77,26 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        if let keepalive {
-            let clock = KeepaliveClock.of(context.eventLoop)
-            clock.add(self, tick: keepalive.tick)
-            self.keepaliveClock = clock
-        }
+        if let keepalive { self.startClock(tick: keepalive.tick, on: context.eventLoop) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        self.stopKeepalive()
+        self.stopClock()
         // The context refers to this handler: keeping it would keep both, and the session's
         // compression state, alive after the channel has gone.
         self.context = nil
     }
 
-    // MARK: Keepalive
+    // MARK: Deadlines
 
-    /// Called by the event loop's ``KeepaliveClock`` at each of its ticks.
-    func keepaliveClockTicked(now: NIODeadline) {
-        guard self.state == .open, let context, var keepalive = self.keepalive else { return }
+    /// Called by the event loop's ``LoopClock`` at each of its ticks.
+    func loopClockTicked(now: NIODeadline) {
+        guard let context else { return }
+        if let deadline = self.closeDeadline, deadline <= now {
+            self.closeDeadline = nil
+            self.closingTimedOut(context: context)
+        }
+        guard self.state == .open, var keepalive = self.keepalive else { return }
         let action = keepalive.clockTicked(now: now)
         self.keepalive = keepalive
         switch action {
@@ -113,9 +115,16 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func stopKeepalive() {
-        self.keepaliveClock?.remove(self)
-        self.keepaliveClock = nil
+    /// Has the loop's clock tick this session every `tick`, or more often.
+    private func startClock(tick: TimeAmount, on eventLoop: any EventLoop) {
+        let clock = self.clock ?? LoopClock.of(eventLoop)
+        clock.add(self, tick: tick)
+        self.clock = clock
+    }
+
+    private func stopClock() {
+        self.clock?.remove(self)
+        self.clock = nil
     }
 
     // MARK: Sending
@@ -463,22 +472,25 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler {
         self.fail(error, context: context)
     }
 
+    /// Starts the closing handshake's timeout; the keepalive stops. The clock checks it every
+    /// eighth of the timeout, so it fires within an eighth of its time.
     private func enterClosing(_ state: State, context: ChannelHandlerContext) {
         self.state = state
-        self.stopKeepalive()
-        self.closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: self.closeTimeout) {
-            if self.state == .closeSent, !self.hasFinalEvent {
-                self.reportFailure(
-                    "WebSocket protocol error: the server did not answer the Close within \(self.closeTimeout.nanoseconds / 1_000_000) ms"
-                )
-            }
-            context.close(promise: nil)
+        self.closeDeadline = .now() + self.closeTimeout
+        self.startClock(tick: .nanoseconds(max(1_000_000, self.closeTimeout.nanoseconds / 8)), on: context.eventLoop)
+    }
+
+    private func closingTimedOut(context: ChannelHandlerContext) {
+        if self.state == .closeSent, !self.hasFinalEvent {
+            self.reportFailure(
+                "WebSocket protocol error: the server did not answer the Close within \(self.closeTimeout.nanoseconds / 1_000_000) ms"
+            )
         }
+        context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.closeTimer?.cancel()
-        self.stopKeepalive()
+        self.stopClock()
         if !self.hasFinalEvent {
             self.reportFailure("WebSocket protocol error: Connection reset without closing handshake")
         }
