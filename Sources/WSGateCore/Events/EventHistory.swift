@@ -127,18 +127,11 @@ public final class EventHistory: Sendable {
 
         /// Its record in `encoding` as event `id`, encoded now if no subscriber needed it before.
         func record(_ encoding: BinaryEncoding, id: Int) -> ByteBuffer {
-            switch encoding {
-            case .integerArray:
-                if let record = self.integerArray { return record }
-                let record = self.event.serverSentEvent(id: id, binary: encoding)
-                self.integerArray = record
-                return record
-            case .base64:
-                if let record = self.base64 { return record }
-                let record = self.event.serverSentEvent(id: id, binary: encoding)
-                self.base64 = record
-                return record
-            }
+            let cached: ReferenceWritableKeyPath<BinaryEvent, ByteBuffer?> = encoding == .integerArray ? \.integerArray : \.base64
+            if let record = self[keyPath: cached] { return record }
+            let record = self.event.serverSentEvent(id: id, binary: encoding)
+            self[keyPath: cached] = record
+            return record
         }
     }
 
