@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import NIOWebSocket
 import Testing
 import WSGateCore
@@ -10,8 +11,13 @@ struct ExecutableTests {
     private static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// The upstream's own loop: on the test process's shared loops, which the in-process
+    /// gateways of the parallel suites keep busy, its answer to the Close came after the
+    /// gateway's 3 s wait in two full runs.
+    private static let upstreamLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+
     @Test func sigtermClosesUpstreamsDeliversTheCloseAndExitsCleanly() async throws {
-        let server = try await UpstreamServer()
+        let server = try await UpstreamServer(group: Self.upstreamLoop)
         let (gateway, port, notify) = try await GatewayProcess.startOnFreePort()
         defer { notify.close() }
         let client = GatewayClient(port: port)

@@ -47,16 +47,18 @@ public final class UpstreamServer: Sendable {
     /// as the handshake response, as servers that speak first often send them.
     /// `extensions`, when given, is the `Sec-WebSocket-Extensions` answer to the handshake.
     /// With `tls`, it speaks TLS with that certificate; with `clientCA` too, it requires a client
-    /// certificate that CA signed (mutual TLS). `port` 0 takes a free one.
+    /// certificate that CA signed (mutual TLS). `port` 0 takes a free one. It runs on `group`:
+    /// the test process's shared loops, unless a test needs loops of its own.
     public init(
         handshake: Handshake = .accept(), tls: TestCertificateAuthority.Identity? = nil, clientCA: String? = nil,
-        greeting: [WebSocketFrame] = [], extensions: String? = nil, port: Int = 0
+        greeting: [WebSocketFrame] = [], extensions: String? = nil, port: Int = 0,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws {
         let tlsContext = try tls.map { try NIOSSLContext(configuration: Self.tlsConfiguration($0, clientCA: clientCA)) }
         let requests = self.handshakeRequests
         let (peers, peerContinuation) = AsyncStream.makeStream(of: UpstreamPeer.self)
         self.peers = peers
-        self.channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        self.channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
