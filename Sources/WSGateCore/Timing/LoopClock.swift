@@ -7,8 +7,9 @@ public protocol LoopClockClient: AnyObject {
     func loopClockTicked(now: NIODeadline)
 }
 
-/// The one timer of an event loop that drives the deadlines of every connection on that loop:
-/// the keepalive and closing handshake of upstream sessions, the idle timeout of HTTP connections.
+/// The one timer of an event loop that drives the deadlines of every upstream session on that
+/// loop: its keepalive and its closing handshake. (HTTP connections keep a timer each: as clients
+/// here, every tick of a short keepalive went over all of them too.)
 ///
 /// A timer per connection would be simpler, but NIO cancels a scheduled task by a linear search
 /// of its loop's task heap: with timers per open connection, every connect and close paid for

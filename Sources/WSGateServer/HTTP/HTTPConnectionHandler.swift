@@ -11,7 +11,7 @@ import WSGateCore
 ///
 /// No Swift task runs per request or per stream: an endpoint answers now, with a future, or with
 /// an event subscription whose records go from the connection's history to the socket here.
-final class HTTPConnectionHandler: ChannelDuplexHandler, LoopClockClient {
+final class HTTPConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
@@ -32,10 +32,12 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopClockClient {
     /// The event stream being written, if the current response is one; it holds one of the ``streamSlots``.
     private var stream: (any EventRecordSource)?
     /// When the connection's wait for a request head, or for more of a body, times out; `nil`
-    /// while it is not waiting. The loop's clock checks it every eighth of the timeout.
+    /// while it is not waiting.
     private var idleDeadline: NIODeadline?
-    /// The loop's clock, while the connection is open.
-    private var clock: LoopClock?
+    /// The pending check of ``idleDeadline``. A request that moves the deadline leaves it in
+    /// place, and a check that finds the deadline moved schedules the next: a timer task per
+    /// timeout period rather than one per request.
+    private var idleTimer: Scheduled<Void>?
     /// Set when the channel asked for a read while the machine held input.
     private var isReadDeferred = false
     /// Set while held input is taken, so that a response that ends meanwhile does not start
@@ -59,7 +61,6 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopClockClient {
     func handlerRemoved(context: ChannelHandlerContext) {
         // The context refers to this handler: keeping it would keep the whole pipeline alive.
         self.context = nil
-        self.stopClock()
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -70,7 +71,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopClockClient {
     func channelInactive(context: ChannelHandlerContext) {
         self.stream?.cancel()
         self.endStream()
-        self.stopClock()
+        self.idleTimer?.cancel()
         context.fireChannelInactive()
     }
 
@@ -162,24 +163,22 @@ final class HTTPConnectionHandler: ChannelDuplexHandler, LoopClockClient {
 
     private func armIdleTimer(context: ChannelHandlerContext) {
         guard context.channel.isActive else { return }
-        self.idleDeadline = NIODeadline.now() + self.idleTimeout
-        if self.clock == nil {
-            let clock = LoopClock.of(context.eventLoop)
-            clock.add(self, tick: .nanoseconds(max(1_000_000, self.idleTimeout.nanoseconds / 8)))
-            self.clock = clock
+        let deadline = NIODeadline.now() + self.idleTimeout
+        self.idleDeadline = deadline
+        if self.idleTimer == nil { self.checkIdleDeadline(at: deadline, context: context) }
+    }
+
+    private func checkIdleDeadline(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        self.idleTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
+            self.idleTimer = nil
+            guard let deadline = self.idleDeadline else { return }
+            if deadline > .now() {
+                self.checkIdleDeadline(at: deadline, context: context)
+            } else {
+                self.idleDeadline = nil
+                self.perform(self.machine.idleTimeoutFired(), context: context)
+            }
         }
-    }
-
-    /// Called by the event loop's ``LoopClock`` at each of its ticks.
-    func loopClockTicked(now: NIODeadline) {
-        guard let context, let deadline = self.idleDeadline, deadline <= now else { return }
-        self.idleDeadline = nil
-        self.perform(self.machine.idleTimeoutFired(), context: context)
-    }
-
-    private func stopClock() {
-        self.clock?.remove(self)
-        self.clock = nil
     }
 
     /// Closes the output, reads and drops what the client still sends until it closes too, and
