@@ -48,7 +48,7 @@ public final class LoopClock {
         let key = ObjectIdentifier(client)
         if let old = self.clients[key]?.tick { self.forget(tick: old) }
         self.clients[key] = (client, tick)
-        self.ticks[tick, default: 0] += 1
+        self.ticks[tick] = (self.ticks[tick] ?? 0) + 1
         if let running = self.runningTick, running <= tick { return }
         // During a tick, the tick reschedules itself at the new period.
         guard !self.isTicking else { return }
@@ -67,9 +67,11 @@ public final class LoopClock {
         }
     }
 
+    /// Counts one client fewer for `tick`. (Plain reads and writes: an in-place `+=` on a
+    /// dictionary's value allocates the frame of its `modify` accessor, at every connect and close.)
     private func forget(tick: TimeAmount) {
-        self.ticks[tick]? -= 1
-        if self.ticks[tick] == 0 { self.ticks.removeValue(forKey: tick) }
+        let count = self.ticks[tick] ?? 0
+        if count > 1 { self.ticks[tick] = count - 1 } else { self.ticks.removeValue(forKey: tick) }
     }
 
     /// Schedules the next tick at the shortest period wanted now.

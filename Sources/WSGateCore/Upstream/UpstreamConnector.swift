@@ -66,19 +66,20 @@ enum UpstreamConnector {
         // A bootstrap is not Sendable: each attempt, possibly after resolving on another thread,
         // makes its own; `tunnelTarget` is what to ask the proxy for.
         let makeBootstrap: @Sendable (_ tunnelTarget: String?) -> ClientBootstrap = { tunnelTarget in
+            // TCP_NODELAY is a ClientBootstrap's default. Options given to the bootstrap are
+            // applied through a chain of futures; the initializer sets its own synchronously.
             ClientBootstrap(group: eventLoop)
                 .connectTimeout(timeout)
-                .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-                .channelOption(
-                    .recvAllocator,
-                    // Starts small and grows with the traffic: NIO keeps each channel's last receive
-                    // buffer for its next read, and most bridged connections are quiet.
-                    value: AdaptiveRecvByteBufferAllocator(
-                        minimum: min(64, readBuffer), initial: min(512, readBuffer), maximum: readBuffer
-                    )
-                )
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        // Starts small and grows with the traffic: NIO keeps each channel's last
+                        // receive buffer for its next read, and most bridged connections are quiet.
+                        try channel.syncOptions?.setOption(
+                            .recvAllocator,
+                            value: AdaptiveRecvByteBufferAllocator(
+                                minimum: min(64, readBuffer), initial: min(512, readBuffer), maximum: readBuffer
+                            )
+                        )
                         if let proxy, let tunnelTarget {
                             let tunnel = ProxyTunnelHandler(
                                 proxy: proxy, target: tunnelTarget, opened: { isTunnelOpen?.withLockedValue { $0 = true } },

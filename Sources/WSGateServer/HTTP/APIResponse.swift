@@ -44,8 +44,11 @@ struct APIRequest {
     var body: ByteBuffer
     /// The event loop of the client's HTTP connection, on which an upstream it opens is served.
     var eventLoop: any EventLoop
-    /// The client's IP address; `nil` over a Unix socket.
-    var clientAddress: String?
+    /// The client's socket address.
+    var remoteAddress: SocketAddress?
+
+    /// The client's IP address; `nil` over a Unix socket. Formatted on demand: only a connect needs it.
+    var clientAddress: String? { self.remoteAddress?.ipAddress }
 
     /// The decoded query parameters.
     var query: QueryParameters { QueryParameters(target: self.head.uri[...]) }

@@ -205,7 +205,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 to: target,
                 request: APIRequest(
                     head: request.head, connectionID: target.connectionID, body: request.body, eventLoop: context.eventLoop,
-                    clientAddress: context.channel.remoteAddress?.ipAddress
+                    remoteAddress: context.channel.remoteAddress
                 )
             )
         } catch {

@@ -108,11 +108,10 @@ struct RouteTable: Sendable {
 
     /// Matches `method` and `path` (the request target without its query).
     func match(_ method: HTTPMethod, path: Substring) -> Match {
-        let segments = Self.segments(of: path)
         var allowed: [HTTPMethod] = []
         for route in self.routes {
-            guard let id = Self.match(route.segments, segments) else { continue }
-            if route.method == method { return .endpoint(route.endpoint, connectionID: id) }
+            guard let id = Self.fit(route.segments, path.utf8) else { continue }
+            if route.method == method { return .endpoint(route.endpoint, connectionID: id.map { String(Substring(path.utf8[$0])) }) }
             if !allowed.contains(route.method) { allowed.append(route.method) }
         }
         return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed: allowed)
@@ -121,31 +120,32 @@ struct RouteTable: Sendable {
     /// The name of the route that `method` and `path` reach, or of the method and the pattern
     /// that the path fits when the method is not allowed; `nil` for an unknown path.
     func name(of method: HTTPMethod, path: Substring) -> String? {
-        let segments = Self.segments(of: path)
         var fit: Route?
-        for route in self.routes where Self.match(route.segments, segments) != nil {
+        for route in self.routes where Self.fit(route.segments, path.utf8) != nil {
             if route.method == method { return route.name }
             fit = fit ?? route
         }
         return fit.map { "\(method.rawValue) \($0.pattern)" }
     }
 
-    /// The path's segments, compared as bytes: matching runs for every request, twice.
-    private static func segments(of path: Substring) -> [Substring.UTF8View.SubSequence] {
-        path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-    }
-
-    /// Whether `segments` fit the pattern's: `nil` if not, else the `{id}` segment's value if it has one.
-    private static func match(_ patternSegments: [[UInt8]?], _ segments: [Substring.UTF8View.SubSequence]) -> String?? {
-        guard patternSegments.count == segments.count else { return nil }
-        var id: String?
-        for (expected, actual) in zip(patternSegments, segments) {
+    /// Whether `path` fits the pattern's segments: `nil` if not, else the range of its `{id}`
+    /// segment if it has one. It walks the bytes in place: every request is matched twice, once
+    /// to route it and once to count its response.
+    private static func fit(_ patternSegments: [[UInt8]?], _ path: Substring.UTF8View) -> Range<String.Index>?? {
+        var start = path.startIndex
+        var id: Range<String.Index>?
+        for (number, expected) in patternSegments.enumerated() {
+            let end = path[start...].firstIndex(of: UInt8(ascii: "/")) ?? path.endIndex
+            // Only the pattern's last segment ends the path.
+            let isLast = number == patternSegments.count - 1
+            guard isLast == (end == path.endIndex) else { return nil }
             if let expected {
-                guard expected.elementsEqual(actual) else { return nil }
+                guard expected.elementsEqual(path[start..<end]) else { return nil }
             } else {
-                guard !actual.isEmpty else { return nil }
-                id = String(Substring(actual))
+                guard start < end else { return nil }
+                id = start..<end
             }
+            start = isLast ? end : path.index(after: end)
         }
         return .some(id)
     }

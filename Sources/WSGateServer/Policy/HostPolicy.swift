@@ -26,11 +26,33 @@ struct HostPolicy: Sendable {
         return Substring(bytes[..<(bytes.firstIndex(of: UInt8(ascii: ":")) ?? bytes.endIndex)])
     }
 
-    /// `localhost`, any `*.localhost` (in any case), 127.0.0.0/8 and ::1.
+    /// `localhost`, any `*.localhost` (in any case), 127.0.0.0/8 and ::1. Read as bytes, in place.
     static func isLoopback(_ host: Substring) -> Bool {
-        let octets = host.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        if octets.count == 4, octets[0].elementsEqual("127".utf8), octets.allSatisfy({ UInt8(Substring($0)) != nil }) { return true }
-        let name = host.lowercased()
-        return name == "localhost" || name.hasSuffix(".localhost") || name == "::1"
+        let bytes = host.utf8
+        if Self.isIPv4Address(bytes), bytes.starts(with: "127.".utf8) { return true }
+        let localhost = "localhost".utf8
+        guard bytes.count >= localhost.count else { return host == "::1" }
+        let suffix = bytes.suffix(localhost.count)
+        guard zip(suffix, localhost).allSatisfy({ Self.asciiLowercased($0) == $1 }) else { return false }
+        // The whole name, or a label of its own: `x.localhost`, not `xlocalhost`.
+        return suffix.startIndex == bytes.startIndex || bytes[bytes.index(before: suffix.startIndex)] == UInt8(ascii: ".")
+    }
+
+    /// Whether `bytes` are four dot-separated decimal octets, each at most 255.
+    private static func isIPv4Address(_ bytes: Substring.UTF8View) -> Bool {
+        var start = bytes.startIndex
+        var octets = 0
+        while true {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: ".")) ?? bytes.endIndex
+            guard UInt8(Substring(bytes[start..<end])) != nil else { return false }
+            octets += 1
+            if end == bytes.endIndex { return octets == 4 }
+            guard octets < 4 else { return false }
+            start = bytes.index(after: end)
+        }
+    }
+
+    private static func asciiLowercased(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
     }
 }
