@@ -148,6 +148,12 @@ window.WSGate = WebSocket;
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
 
+def stop_process(process):
+    """Stops a gateway the suite started, and waits for it."""
+    process.terminate()
+    process.wait(timeout=10)
+
+
 class BrowserTests(unittest.TestCase):
     token = "browser-test-token"
 
@@ -168,15 +174,21 @@ class BrowserTests(unittest.TestCase):
         cls.config = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
         cls.config.write(f"security:\n  allowedOrigins: [\"http://localhost:{pages_port}\"]\n")
         cls.config.close()
+        # Class cleanups run even when setUpClass fails later (a missing chromedriver, say): a
+        # gateway left running would keep the test runner's output pipe open, and it would wait forever.
+        cls.addClassCleanup(cls.pages.shutdown)
+        cls.addClassCleanup(os.unlink, cls.config.name)
         cls.gateway = subprocess.Popen(
             [ARGS.wsgate, "--config", cls.config.name, "--listen", f"127.0.0.1:{gateway_port}", "--log-level", "warning"]
         )
+        cls.addClassCleanup(stop_process, cls.gateway)
         cls.gateway_url = f"http://127.0.0.1:{gateway_port}"
         token_port = free_port()
         cls.token_gateway = subprocess.Popen(
             [ARGS.wsgate, "--listen", f"127.0.0.1:{token_port}", "--log-level", "warning"],
             env={**os.environ, "WSGATE_SECURITY_TOKEN": cls.token},
         )
+        cls.addClassCleanup(stop_process, cls.token_gateway)
         cls.token_gateway_url = f"http://127.0.0.1:{token_port}"
         for url in (cls.gateway_url, cls.token_gateway_url):
             for _ in range(100):
@@ -195,16 +207,8 @@ class BrowserTests(unittest.TestCase):
         options.binary_location = "/usr/bin/chromium"
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         cls.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        cls.addClassCleanup(cls.driver.quit)
         cls.driver.set_script_timeout(60)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.driver.quit()
-        for gateway in (cls.gateway, cls.token_gateway):
-            gateway.terminate()
-            gateway.wait(timeout=10)
-        os.unlink(cls.config.name)
-        cls.pages.shutdown()
 
     def run_js(self, body, **values):
         """Runs `body` (an async function body with `WebSocket` and `values` in scope) in the page."""
