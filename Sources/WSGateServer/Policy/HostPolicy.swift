@@ -29,12 +29,17 @@ struct HostPolicy: Sendable {
     /// `localhost`, any `*.localhost` (in any case), 127.0.0.0/8 and ::1. Read as bytes, in place.
     static func isLoopback(_ host: Substring) -> Bool {
         let bytes = host.utf8
-        if Self.isIPv4Address(bytes), bytes.starts(with: "127.".utf8) { return true }
+        if host == "::1" || (bytes.starts(with: "127.".utf8) && Self.isIPv4Address(bytes)) { return true }
+        return Self.isLocalhostName(bytes)
+    }
+
+    /// Whether `bytes` are `localhost` or end with a `.localhost` label, in any case.
+    private static func isLocalhostName(_ bytes: Substring.UTF8View) -> Bool {
         let localhost = "localhost".utf8
-        guard bytes.count >= localhost.count else { return host == "::1" }
         let suffix = bytes.suffix(localhost.count)
-        guard zip(suffix, localhost).allSatisfy({ Self.asciiLowercased($0) == $1 }) else { return false }
-        // The whole name, or a label of its own: `x.localhost`, not `xlocalhost`.
+        guard suffix.count == localhost.count, zip(suffix, localhost).allSatisfy({ Self.asciiLowercased($0) == $1 }) else {
+            return false
+        }
         return suffix.startIndex == bytes.startIndex || bytes[bytes.index(before: suffix.startIndex)] == UInt8(ascii: ".")
     }
 
@@ -52,6 +57,7 @@ struct HostPolicy: Sendable {
         }
     }
 
+    /// `byte` with an ASCII capital letter made small.
     private static func asciiLowercased(_ byte: UInt8) -> UInt8 {
         (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
     }
