@@ -1,7 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import Testing
-import WSGateCore
+@testable import WSGateCore
 
 /// The one clock per event loop that checks every connection's deadlines.
 struct LoopClockTests {

@@ -11,14 +11,15 @@ final class ProxyTunnelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
+    /// The longest proxy answer head taken.
+    static let maxAnswerHeadSize = 16 * 1024
 
     private let proxy: HTTPProxy
     /// The `host:port` asked for.
     private let target: String
     private let opened: () -> Void
     private let failure: (UpstreamConnectError) -> Void
-    /// The longest proxy answer head taken is 16 KiB.
-    private var answer = HTTPResponseHeadReader(maxSize: 16 * 1024)
+    private var answer = HTTPResponseHeadReader(maxSize: ProxyTunnelHandler.maxAnswerHeadSize)
     private var isOpen = false
 
     /// A tunnel through `proxy` to `target` (`host:port`); `opened` hears that it opened, or

@@ -2,7 +2,7 @@ import NIOCore
 import NIOPosix
 
 /// What a ``LoopClock`` ticks: an object with deadlines of its own, which it checks at each tick.
-public protocol LoopClockClient: AnyObject {
+protocol LoopClockClient: AnyObject {
     /// The clock ticked at `now`; called on the clock's event loop.
     func loopClockTicked(now: NIODeadline)
 }
@@ -15,13 +15,13 @@ public protocol LoopClockClient: AnyObject {
 /// of its loop's task heap: with timers per open connection, every connect and close paid for
 /// every other open connection. The clock ticks at the shortest tick among its clients, so each
 /// client's deadline is met within one of its ticks, and stops while it has none.
-public final class LoopClock {
+final class LoopClock {
     /// Each event loop thread's clock. A thread may run several `EmbeddedEventLoop`s in turn,
     /// so the clock found there serves only the loop it was made for.
     private static let clocks = ThreadSpecificVariable<NIOLoopBoundBox<LoopClock>>()
 
     /// The clock of `eventLoop`; call on that loop.
-    public static func of(_ eventLoop: any EventLoop) -> LoopClock {
+    static func of(_ eventLoop: any EventLoop) -> LoopClock {
         if let clock = Self.clocks.currentValue?.value, clock.eventLoop === eventLoop { return clock }
         let clock = LoopClock(eventLoop: eventLoop)
         Self.clocks.currentValue = NIOLoopBoundBox(clock, eventLoop: eventLoop)
@@ -44,7 +44,7 @@ public final class LoopClock {
     }
 
     /// Ticks `client` every `tick` or more often until it is removed; adding it again changes its tick.
-    public func add(_ client: any LoopClockClient, tick: TimeAmount) {
+    func add(_ client: any LoopClockClient, tick: TimeAmount) {
         let key = ObjectIdentifier(client)
         if let old = self.clients[key]?.tick { self.forget(tick: old) }
         self.clients[key] = (client, tick)
@@ -57,7 +57,7 @@ public final class LoopClock {
     }
 
     /// Stops ticking `client`; the clock stops with its last client.
-    public func remove(_ client: any LoopClockClient) {
+    func remove(_ client: any LoopClockClient) {
         guard let (_, tick) = self.clients.removeValue(forKey: ObjectIdentifier(client)) else { return }
         self.forget(tick: tick)
         if self.clients.isEmpty {
