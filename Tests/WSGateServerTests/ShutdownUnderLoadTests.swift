@@ -50,4 +50,49 @@ struct ShutdownUnderLoadTests {
         }
         #expect(await gateway.exitStatus() == 0)
     }
+
+    /// Two listeners: each waits at shutdown for its own streams to be written to their end.
+    @Test func aStreamOnEveryListenerIsWrittenToItsEndBeforeTheProcessExits() async throws {
+        let server = try await UpstreamServer()
+        let notify = try NotifySocket()
+        defer { notify.close() }
+        // Room for every message in the subscriber's buffer: the test is about shutdown, not the cut-off.
+        let gateway = try GatewayProcess(
+            arguments: ["--listen", "127.0.0.1:0", "--listen", "127.0.0.1:0", "--log-level", "warning"],
+            environment: [
+                "NOTIFY_SOCKET": notify.path, "WSGATE_HISTORY_MAX_BYTES": "\(64 << 20)",
+                "WSGATE_HISTORY_SUBSCRIBER_BUFFER_BYTES": "\(64 << 20)",
+            ]
+        )
+        defer { gateway.terminate() }
+        let ports = try await notify.next().split(separator: ":").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }
+        try #require(ports.count == 2)
+
+        // 8 MB on each listener's stream, which has stopped reading behind a small receive buffer:
+        // more than the socket buffers hold, so most of it waits in the gateway at SIGTERM.
+        let texts = (1...8).map { "\($0) " + String(repeating: "m", count: 1 << 20) }
+        var streams: [EventStreamReader] = []
+        for port in ports {
+            let client = GatewayClient(port: port)
+            let id = try await client.connect(server.url())
+            let peer = try await server.nextPeer()
+            let stream = try await client.events(id)
+            try await stream.response.channel.setOption(.socketOption(.so_rcvbuf), value: 16 * 1024).get()
+            try await stream.response.channel.setOption(.autoRead, value: false).get()
+            _ = try await peer.sendTexts(texts)
+            try await peer.sendClose(code: 1000, reason: "sent")
+            streams.append(stream)
+        }
+        gateway.terminate()
+        for stream in streams {
+            try await stream.response.channel.setOption(.autoRead, value: true).get()
+            let events = try await stream.remainingEvents()
+            #expect(events.map(\.id) == Array(1...texts.count + 1).map(Optional.some))
+            // Compared only once the ids hold: a megabyte of text in a failure message reads badly.
+            if let last = events.last, last.id == texts.count + 1 {
+                #expect(last.json == ["type": "Close", "data": ["code": 1000, "reason": "sent"]])
+            }
+        }
+        #expect(await gateway.exitStatus() == 0)
+    }
 }

@@ -1,54 +1,80 @@
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// Bounds the open HTTP connections: on the listening channel, it stops accepting while
+/// Bounds the HTTP connections open across every listener: a listener stops accepting while
 /// `limit` connections are open and accepts again when one closes. Clients beyond the limit
 /// wait in the kernel's listen backlog instead of taking file descriptors.
 ///
 /// The count is shared under a lock, so that a connection closing on another event loop counts
-/// itself down where it is, without a hop to the listening channel's loop; only a close that
-/// must resume accepting makes that hop. One read of the listening channel may accept a few
-/// connections at once, so the count can pass the limit by that many.
-final class ConnectionLimiter: ChannelDuplexHandler {
-    typealias InboundIn = any Channel
-    typealias InboundOut = any Channel
-    typealias OutboundIn = NIOAny
-
-    private struct Count {
+/// itself down where it is, without a hop to a listener's loop; only a close that must resume
+/// accepting makes that hop. One read of a listener may accept a few connections at once, so
+/// the count can pass the limit by that many.
+final class ConnectionLimiter: Sendable {
+    private struct State {
         var open = 0
-        /// Set when the listening channel asked to read (accept) while at the limit.
-        var isReadDeferred = false
+        /// The listeners that asked to read (accept) while at the limit.
+        var waiting: [NIOLoopBound<ChannelHandlerContext>] = []
     }
 
     private let limit: Int
-    private let count = NIOLockedValueBox(Count())
+    private let state = NIOLockedValueBox(State())
 
     init(limit: Int) {
         self.limit = limit
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let connection = self.unwrapInboundIn(data)
-        self.count.withLockedValue { $0.open += 1 }
-        let (count, limit) = (self.count, self.limit)
-        let listener = NIOLoopBound(context, eventLoop: context.eventLoop)
-        connection.closeFuture.whenComplete { _ in
-            let resume = count.withLockedValue { count in
-                count.open -= 1
-                guard count.isReadDeferred, count.open < limit else { return false }
-                count.isReadDeferred = false
-                return true
-            }
-            if resume { listener.eventLoop.execute { listener.value.read() } }
-        }
-        context.fireChannelRead(data)
+    /// The handler that applies the limit on one listening channel.
+    func makeListenerHandler() -> some ChannelHandler {
+        ListenerHandler(limiter: self)
     }
 
-    func read(context: ChannelHandlerContext) {
-        let isAtLimit = self.count.withLockedValue { count in
-            count.isReadDeferred = count.open >= self.limit
-            return count.isReadDeferred
+    /// Counts `connection` until it closes.
+    fileprivate func opened(_ connection: any Channel) {
+        self.state.withLockedValue { $0.open += 1 }
+        connection.closeFuture.whenComplete { _ in self.closed() }
+    }
+
+    private func closed() {
+        let resumed = self.state.withLockedValue { state -> [NIOLoopBound<ChannelHandlerContext>] in
+            state.open -= 1
+            guard state.open < self.limit else { return [] }
+            defer { state.waiting = [] }
+            return state.waiting
         }
-        if !isAtLimit { context.read() }
+        for listener in resumed {
+            listener.eventLoop.execute { listener.value.read() }
+        }
+    }
+
+    /// Whether the listener of `context` may accept now; if not, the close that brings the count
+    /// under the limit makes it read again.
+    fileprivate func mayAccept(_ context: ChannelHandlerContext) -> Bool {
+        self.state.withLockedValue { state in
+            guard state.open >= self.limit else { return true }
+            state.waiting.append(NIOLoopBound(context, eventLoop: context.eventLoop))
+            return false
+        }
+    }
+
+    /// Sits on a listening channel: counts each accepted connection and holds back reads at the limit.
+    private final class ListenerHandler: ChannelDuplexHandler {
+        typealias InboundIn = any Channel
+        typealias InboundOut = any Channel
+        typealias OutboundIn = NIOAny
+
+        private let limiter: ConnectionLimiter
+
+        init(limiter: ConnectionLimiter) {
+            self.limiter = limiter
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            self.limiter.opened(self.unwrapInboundIn(data))
+            context.fireChannelRead(data)
+        }
+
+        func read(context: ChannelHandlerContext) {
+            if self.limiter.mayAccept(context) { context.read() }
+        }
     }
 }

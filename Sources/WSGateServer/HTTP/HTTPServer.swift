@@ -36,46 +36,57 @@ struct HTTPServer: Service, CustomStringConvertible {
     var description: String { "HTTPServer(\(self.listen.map(\.description).joined(separator: ", ")))" }
 
     func run() async throws {
-        let quiescing = ServerQuiescingHelper(group: self.eventLoopGroup)
-        var channels: [any Channel] = []
+        let limiter = ConnectionLimiter(limit: self.limits.maxConnections)
+        var listeners: [Listener] = []
         do {
-            for address in self.listen { channels.append(try await self.bind(address, quiescing: quiescing)) }
+            for address in self.listen { listeners.append(try await self.bind(address, limiter: limiter)) }
         } catch {
-            for channel in channels { try? await channel.close() }
+            for listener in listeners { try? await listener.channel.close() }
             throw error
         }
-        await self.onListening(channels)
+        await self.onListening(listeners.map(\.channel))
         try? await gracefulShutdown()
-        let closed = self.eventLoopGroup.any().makePromise(of: Void.self)
-        quiescing.initiateShutdown(promise: closed)
-        try await closed.futureResult.get()
+        let closed = listeners.map { listener in
+            let promise = listener.channel.eventLoop.makePromise(of: Void.self)
+            listener.quiescing.initiateShutdown(promise: promise)
+            return promise.futureResult
+        }
+        for future in closed { try await future.get() }
         for case .unix(let path) in self.listen { unlink(path) }
     }
 
+    /// A listening channel and what stops it gracefully: NIOExtras' helper serves one listener.
+    private struct Listener {
+        let channel: any Channel
+        let quiescing: ServerQuiescingHelper
+    }
+
     /// Listens on `address`.
-    private func bind(_ address: ListenAddress, quiescing: ServerQuiescingHelper) async throws -> any Channel {
+    private func bind(_ address: ListenAddress, limiter: ConnectionLimiter) async throws -> Listener {
+        let quiescing = ServerQuiescingHelper(group: self.eventLoopGroup)
         let bootstrap = ServerBootstrap(group: self.eventLoopGroup)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelInitializer { [limits] channel in
+            .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
-                    try channel.pipeline.syncOperations.addHandler(ConnectionLimiter(limit: limits.maxConnections))
+                    try channel.pipeline.syncOperations.addHandler(limiter.makeListenerHandler())
                 }
             }
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try self.configure(channel) }
             }
+        let channel: any Channel
         switch address {
         case .tcp(let host, let port):
-            return try await bootstrap.bind(host: host, port: port).get()
+            channel = try await bootstrap.bind(host: host, port: port).get()
         case .unix(let path):
-            let channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+            channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
             try UnixSocketPermissions(mode: self.unixSocketMode, group: self.unixSocketGroup).apply(to: path)
-            return channel
         case .inherited(let descriptor, _):
-            return try await bootstrap.withBoundSocket(descriptor).get()
+            channel = try await bootstrap.withBoundSocket(descriptor).get()
         }
+        return Listener(channel: channel, quiescing: quiescing)
     }
 
     /// Sets up the pipeline of an accepted connection.
