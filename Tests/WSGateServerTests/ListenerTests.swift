@@ -46,6 +46,28 @@ struct ListenerTests {
         #expect(!FileManager.default.fileExists(atPath: socket))
     }
 
+    @Test func theHTTPConnectionLimitCountsTheConnectionsOfEveryListener() async throws {
+        let (gateway, ports, notify) = try await GatewayProcess.startOnFreePorts(
+            listeners: 2, environment: ["WSGATE_HTTP_MAX_CONNECTIONS": "1"]
+        )
+        defer { notify.close() }
+        defer { gateway.terminate() }
+        let health = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        let first = try await RawConnection(port: ports[0])
+        try await first.send(health)
+        _ = try await first.read(until: #"{"status":"ok"}"#)
+        // The second listener's connection waits in its backlog while the first is open...
+        let second = try await RawConnection(port: ports[1])
+        try await second.send(health)
+        try await first.send(health)
+        _ = try await first.read(until: #"{"status":"ok"}"#)
+        #expect(second.bytesReceived == 0)
+        // ...and is served once the first closes.
+        first.close()
+        #expect(try await second.read(until: #"{"status":"ok"}"#).hasPrefix("HTTP/1.1 200 OK\r\n"))
+        second.close()
+    }
+
     @Test func aSocketPassedTheWaySystemdPassesItIsServed() async throws {
         let port = try await freeLoopbackPort()
         // systemd-socket-activate starts the gateway at the first connection, which waits in the

@@ -54,19 +54,13 @@ struct ShutdownUnderLoadTests {
     /// Two listeners: each waits at shutdown for its own streams to be written to their end.
     @Test func aStreamOnEveryListenerIsWrittenToItsEndBeforeTheProcessExits() async throws {
         let server = try await UpstreamServer()
-        let notify = try NotifySocket()
-        defer { notify.close() }
         // Room for every message in the subscriber's buffer: the test is about shutdown, not the cut-off.
-        let gateway = try GatewayProcess(
-            arguments: ["--listen", "127.0.0.1:0", "--listen", "127.0.0.1:0", "--log-level", "warning"],
-            environment: [
-                "NOTIFY_SOCKET": notify.path, "WSGATE_HISTORY_MAX_BYTES": "\(64 << 20)",
-                "WSGATE_HISTORY_SUBSCRIBER_BUFFER_BYTES": "\(64 << 20)",
-            ]
+        let (gateway, ports, notify) = try await GatewayProcess.startOnFreePorts(
+            listeners: 2,
+            environment: ["WSGATE_HISTORY_MAX_BYTES": "\(64 << 20)", "WSGATE_HISTORY_SUBSCRIBER_BUFFER_BYTES": "\(64 << 20)"]
         )
+        defer { notify.close() }
         defer { gateway.terminate() }
-        let ports = try await notify.next().split(separator: ":").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }
-        try #require(ports.count == 2)
 
         // 8 MB on each listener's stream, which has stopped reading behind a small receive buffer:
         // more than the socket buffers hold, so most of it waits in the gateway at SIGTERM.

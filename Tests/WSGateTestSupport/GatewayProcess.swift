@@ -91,16 +91,29 @@ extension GatewayProcess {
     /// and waits for its READY=1. Returns the process, the port it listens on, and the socket on
     /// which its later notifications (STOPPING=1) arrive; the caller closes the socket.
     public static func startOnFreePort(logLevel: String = "warning") async throws -> (GatewayProcess, port: Int, NotifySocket) {
+        let (gateway, ports, notify) = try await self.startOnFreePorts(logLevel: logLevel)
+        return (gateway, ports[0], notify)
+    }
+
+    /// Starts `wsgate` listening on `listeners` free ports of 127.0.0.1 with extra `environment`
+    /// variables, as ``startOnFreePort(logLevel:)`` does, and returns the ports in order.
+    public static func startOnFreePorts(
+        listeners: Int = 1, logLevel: String = "warning", environment: [String: String] = [:]
+    ) async throws -> (GatewayProcess, ports: [Int], NotifySocket) {
         let notify = try NotifySocket()
         do {
             let gateway = try GatewayProcess(
-                arguments: ["--listen", "127.0.0.1:0", "--log-level", logLevel], environment: ["NOTIFY_SOCKET": notify.path]
+                arguments: Array(repeating: ["--listen", "127.0.0.1:0"], count: listeners).flatMap { $0 } + ["--log-level", logLevel],
+                environment: environment.merging(["NOTIFY_SOCKET": notify.path]) { $1 }
             )
+            // READY=1\nSTATUS=Listening on 127.0.0.1:PORT, 127.0.0.1:PORT
             let ready = try await notify.next()
-            guard ready.hasPrefix("READY=1\n"), let port = ready.split(separator: ":").last.flatMap({ Int($0) }) else {
+            let ports = ready.split(separator: ":").dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }
+            guard ready.hasPrefix("READY=1\n"), ports.count == listeners else {
+                gateway.terminate()
                 throw TestFailure("The gateway's readiness notification was \"\(ready)\".")
             }
-            return (gateway, port, notify)
+            return (gateway, ports, notify)
         } catch {
             notify.close()
             throw error
