@@ -7,8 +7,9 @@ import NIOCore
 ///
 /// The count is shared under a lock, so that a connection closing on another event loop counts
 /// itself down where it is, without a hop to a listener's loop; only a close that must resume
-/// accepting makes that hop. One read of a listener may accept a few connections at once, so
-/// the count can pass the limit by that many.
+/// accepting makes that hop. The limit is soft: each listener asked to accept while under it,
+/// and one read may accept a few connections at once, so the count can pass the limit by a
+/// read's worth per listener.
 final class ConnectionLimiter: Sendable {
     private struct State {
         var open = 0
