@@ -89,4 +89,24 @@ struct ShutdownUnderLoadTests {
         }
         #expect(await gateway.exitStatus() == 0)
     }
+
+    /// A client that stops reading its event stream is cut off after the drain timeout.
+    @Test func aReaderThatStoppedDoesNotHoldTheProcessOpen() async throws {
+        let server = try await UpstreamServer()
+        let (gateway, port, notify) = try await GatewayProcess.startOnFreePort()
+        defer { notify.close() }
+        defer { gateway.terminate() }
+        let client = GatewayClient(port: port)
+        let id = try await client.connect(server.url())
+        let peer = try await server.nextPeer()
+        let stream = try await client.events(id)
+        try await stream.response.channel.setOption(.socketOption(.so_rcvbuf), value: 16 * 1024).get()
+        try await stream.response.channel.setOption(.autoRead, value: false).get()
+        // 6 MB: more than the socket buffers hold, less than the subscriber's buffer of 8 MB.
+        _ = try await peer.sendTexts((1...6).map { "\($0) " + String(repeating: "m", count: 1 << 20) })
+        try await peer.sendClose(code: 1000)
+        gateway.terminate()
+        #expect(await gateway.exitStatus() == 0)
+        stream.response.close()
+    }
 }

@@ -22,6 +22,10 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// answering it with a reset that could destroy the refusal before the client reads it.
     static let lingerTimeout = TimeAmount.seconds(2)
 
+    /// How long a connection may take to finish its response once the server stops: a client
+    /// that stopped reading its event stream would otherwise hold the process open.
+    static let drainTimeout = TimeAmount.seconds(5)
+
     private let router: APIRouter
     private let idleTimeout: TimeAmount
     private let streamSlots: EventStreamSlots
@@ -96,6 +100,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
             self.perform(self.machine.quiesce(), context: context)
+            context.eventLoop.assumeIsolated().scheduleTask(in: Self.drainTimeout) { context.close(promise: nil) }
         } else {
             context.fireUserInboundEventTriggered(event)
         }
