@@ -101,13 +101,18 @@ struct HandshakeTests {
         }
     }
 
-    @Test func shutdownClosesEveryConnectionWithGoingAwayWithinItsTimeout() async throws {
+    @Test func shutdownEndsEveryConnectionWithinItsTimeout() async throws {
         let server = try await UpstreamServer()
         let pool = makePool { $0.closeTimeout = .seconds(30) }
         let silent = try await pool.open(WebSocketURL(server.url()), config: ConnectionConfig())
         let silentPeer = try await server.nextPeer()
         let polite = try await pool.open(WebSocketURL(server.url()), config: ConnectionConfig())
         let politePeer = try await server.nextPeer()
+        // Closed by the upstream, which keeps TCP open after the handshake.
+        let finished = try await pool.open(WebSocketURL(server.url()), config: ConnectionConfig())
+        let finishedPeer = try await server.nextPeer()
+        try await finishedPeer.sendClose(code: 1000)
+        #expect(await finishedPeer.receive()?.opcode == .connectionClose)
         let answer = Task {
             let close = await politePeer.receive()
             try await politePeer.sendClose(code: 1001, reason: "Going Away")
@@ -122,6 +127,7 @@ struct HandshakeTests {
         #expect(payload.readInteger(as: UInt16.self) == 1001)
         #expect(try await polite.ended.get().isClean)
         #expect(try await silent.ended.get().isClean == false)
+        #expect(try await finished.ended.get().isClean)
         #expect(await silentPeer.receive()?.opcode == .connectionClose)
         await #expect(throws: PoolError.shuttingDown) {
             try await pool.open(WebSocketURL(server.url()), config: ConnectionConfig())

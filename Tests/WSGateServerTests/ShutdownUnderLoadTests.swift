@@ -75,12 +75,20 @@ struct ShutdownUnderLoadTests {
             try await stream.response.channel.setOption(.autoRead, value: false).get()
             _ = try await peer.sendTexts(texts)
             try await peer.sendClose(code: 1000, reason: "sent")
+            // The gateway answers the Close once it has read it, and so every message before it.
+            #expect(await peer.receiveDataOrClose()?.opcode == .connectionClose)
             streams.append(stream)
         }
         gateway.terminate()
-        for stream in streams {
-            try await stream.response.channel.setOption(.autoRead, value: true).get()
-            let events = try await stream.remainingEvents()
+        // Read side by side, as separate clients would: each stream has the same drain time.
+        let readers = streams.map { stream in
+            Task {
+                try await stream.response.channel.setOption(.autoRead, value: true).get()
+                return try await stream.remainingEvents()
+            }
+        }
+        for reader in readers {
+            let events = try await reader.value
             #expect(events.map(\.id) == Array(1...texts.count + 1).map(Optional.some))
             // Compared only once the ids hold: a megabyte of text in a failure message reads badly.
             if let last = events.last, last.id == texts.count + 1 {
@@ -105,6 +113,7 @@ struct ShutdownUnderLoadTests {
         // 6 MB: more than the socket buffers hold, less than the subscriber's buffer of 8 MB.
         _ = try await peer.sendTexts((1...6).map { "\($0) " + String(repeating: "m", count: 1 << 20) })
         try await peer.sendClose(code: 1000)
+        #expect(await peer.receiveDataOrClose()?.opcode == .connectionClose)
         gateway.terminate()
         #expect(await gateway.exitStatus() == 0)
         stream.response.close()

@@ -193,12 +193,22 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Lo
         }
     }
 
-    /// Starts the closing handshake with `frame` unless it has started already; `timeout`, if
-    /// shorter, replaces the configured wait for the upstream's answer.
+    /// Starts the closing handshake with `frame` unless it has started already. `timeout`, if
+    /// shorter, replaces the configured wait for the upstream's answer and for its end of TCP,
+    /// also in a handshake under way: at shutdown, a server that keeps TCP open after the
+    /// handshake must not hold the process for the whole configured wait.
     func close(_ frame: CloseFrame?, timeout: TimeAmount? = nil) {
-        guard self.state == .open else { return }
         if let timeout { self.closeTimeout = min(self.closeTimeout, timeout) }
-        self.send([.close(frame)], promise: nil)
+        switch self.state {
+        case .open:
+            self.send([.close(frame)], promise: nil)
+        case .closeSent, .closeReceived:
+            guard timeout != nil, let context, let deadline = self.closeDeadline else { return }
+            self.closeDeadline = min(deadline, .now() + self.closeTimeout)
+            self.startClock(tick: self.closingTick, on: context.eventLoop)
+        case .ended:
+            break
+        }
     }
 
     /// The frame that carries `message`: Text and Binary payloads compressed when
@@ -472,12 +482,17 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Lo
         self.fail(error, context: context)
     }
 
-    /// Starts the closing handshake's timeout; the keepalive stops. The clock checks it every
-    /// eighth of the timeout, so it fires within an eighth of its time.
+    /// Starts the closing handshake's timeout; the keepalive stops.
     private func enterClosing(_ state: State, context: ChannelHandlerContext) {
         self.state = state
         self.closeDeadline = .now() + self.closeTimeout
-        self.startClock(tick: .nanoseconds(max(1_000_000, self.closeTimeout.nanoseconds / 8)), on: context.eventLoop)
+        self.startClock(tick: self.closingTick, on: context.eventLoop)
+    }
+
+    /// How often the clock checks the closing deadline: every eighth of the timeout, so that it
+    /// fires within an eighth of its time.
+    private var closingTick: TimeAmount {
+        .nanoseconds(max(1_000_000, self.closeTimeout.nanoseconds / 8))
     }
 
     private func closingTimedOut(context: ChannelHandlerContext) {
