@@ -43,6 +43,16 @@ struct CommandLineTests {
         #expect(remote.stderr.contains("no token is set"))
     }
 
+    @Test func anAddressItCannotListenOnIsNamedWithTheReason() async throws {
+        let port = try await freeLoopbackPort()
+        let taken = try await self.wsgate("--listen", "127.0.0.1:\(port)", "--listen", "127.0.0.1:\(port)")
+        #expect(taken.status == 1)
+        #expect(taken.stderr.contains("cannot listen on 127.0.0.1:\(port): Address already in use"))
+        let nowhere = try await self.wsgate("--listen", "unix:/nonexistent-\(UUID())/wsgate.sock")
+        #expect(nowhere.status == 1)
+        #expect(nowhere.stderr.contains("wsgate.sock: No such file or directory"))
+    }
+
     @Test func theRunningGatewayWantsItsTokenByHeaderOrQuery() async throws {
         let notify = try NotifySocket()
         defer { notify.close() }

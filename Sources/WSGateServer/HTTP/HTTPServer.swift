@@ -77,14 +77,18 @@ struct HTTPServer: Service, CustomStringConvertible {
                 channel.eventLoop.makeCompletedFuture { try self.configure(channel) }
             }
         let channel: any Channel
-        switch address {
-        case .tcp(let host, let port):
-            channel = try await bootstrap.bind(host: host, port: port).get()
-        case .unix(let path):
-            channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
-            try UnixSocketPermissions(mode: self.unixSocketMode, group: self.unixSocketGroup).apply(to: path)
-        case .inherited(let descriptor, _):
-            channel = try await bootstrap.withBoundSocket(descriptor).get()
+        do {
+            switch address {
+            case .tcp(let host, let port):
+                channel = try await bootstrap.bind(host: host, port: port).get()
+            case .unix(let path):
+                channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+                try UnixSocketPermissions(mode: self.unixSocketMode, group: self.unixSocketGroup).apply(to: path)
+            case .inherited(let descriptor, _):
+                channel = try await bootstrap.withBoundSocket(descriptor).get()
+            }
+        } catch {
+            throw ListenFailure(address: address, cause: error)
         }
         return Listener(channel: channel, quiescing: quiescing)
     }
@@ -106,5 +110,17 @@ struct HTTPServer: Service, CustomStringConvertible {
                 router: self.router, limits: self.limits, streamSlots: self.streamSlots, requestLine: requestLine, logger: self.logger
             )
         )
+    }
+}
+
+/// An address the server could not listen on, said the way an operator reads it:
+/// "cannot listen on 127.0.0.1:8787: Address already in use".
+struct ListenFailure: Error, CustomStringConvertible {
+    let address: ListenAddress
+    let cause: any Error
+
+    var description: String {
+        let reason = (self.cause as? IOError).map { String(cString: strerror($0.errnoCode)) } ?? "\(self.cause)"
+        return "cannot listen on \(self.address): \(reason)"
     }
 }
