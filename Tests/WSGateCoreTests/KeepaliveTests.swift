@@ -57,6 +57,17 @@ struct KeepaliveTests {
         guard case .sendPing = keepalive.clockTicked(now: self.at(2500)) else { throw TestFailure("expected a second Ping") }
     }
 
+    @Test func theNextIntervalStartsWhenThePingIsAnswered() throws {
+        var keepalive = try self.keepalive(interval: 1000, timeout: 5000)
+        guard case .sendPing = keepalive.clockTicked(now: self.at(1000)) else { throw TestFailure("expected a Ping") }
+        #expect(keepalive.clockTicked(now: self.at(1050)) == .keepListening)
+        keepalive.heard()
+        #expect(keepalive.clockTicked(now: self.at(1100)) == .keepListening)
+        // An interval after the answer, not after the timeout.
+        #expect(keepalive.clockTicked(now: self.at(2099)) == .keepListening)
+        guard case .sendPing = keepalive.clockTicked(now: self.at(2100)) else { throw TestFailure("expected a second Ping") }
+    }
+
     @Test func aBusyUpstreamGetsNoPing() throws {
         var keepalive = try self.keepalive()
         for second in 1...5 {

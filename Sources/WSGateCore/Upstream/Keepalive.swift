@@ -6,7 +6,8 @@ import NIOCore
 ///
 /// Its deadline passes every `interval` while frames arrive. After an interval without any, the
 /// gateway sends a Ping and the next deadline is `timeout` later; if nothing arrived by then,
-/// the upstream is dead. While the gateway itself has paused reading (flow control towards slow
+/// the upstream is dead. An answer ends that wait at the next tick, and the next interval
+/// starts from there. While the gateway itself has paused reading (flow control towards slow
 /// subscribers), silence proves nothing and counts as hearing from the upstream. A clock asks
 /// it every ``tick``, so each decision comes at most a tick after its deadline.
 struct Keepalive {
@@ -57,13 +58,16 @@ struct Keepalive {
 
     /// The clock ticked at `now`: what to do.
     mutating func clockTicked(now: NIODeadline) -> Action {
-        guard now >= self.deadline else { return .keepListening }
+        let isDue = now >= self.deadline
         if self.hasHeard || self.isReadingPaused {
+            // Heard from the upstream: the interval restarts when it ends, or at once after a Ping.
+            guard isDue || self.isAwaitingAnswer else { return .keepListening }
             self.hasHeard = false
             self.isAwaitingAnswer = false
             self.deadline = now + self.interval
             return .keepListening
         }
+        guard isDue else { return .keepListening }
         if self.isAwaitingAnswer { return .giveUp }
         self.isAwaitingAnswer = true
         self.deadline = now + self.timeout
