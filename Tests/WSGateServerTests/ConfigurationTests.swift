@@ -45,7 +45,8 @@ import WSGateServer
             file: path,
             environment: [
                 "WSGATE_LIMITS_MAX_CONNECTIONS": "70", "WSGATE_CONNECTION_MAX_FRAME_SIZE": "none",
-                "WSGATE_SECURITY_ALLOWED_HOSTS": "a.lan,b.lan", "WSGATE_HTTP_IDLE_TIMEOUT_SECONDS": "5", "UNRELATED": "1",
+                "WSGATE_SECURITY_ALLOWED_HOSTS": "a.lan,b.lan", "WSGATE_HTTP_IDLE_TIMEOUT_SECONDS": "5", "WSGATE_HTTP_DRAIN_TIMEOUT_SECONDS": "30",
+                "UNRELATED": "1",
             ]
         )
         #expect(configuration.listen == [.tcp(host: "127.0.0.1", port: 9000), .tcp(host: "::1", port: 9001), .unix(path: "/run/wsgate.sock")])
@@ -56,6 +57,7 @@ import WSGateServer
         #expect(configuration.pool.history.maxEvents == 10)
         #expect(configuration.http.maxConnections == 99)
         #expect(configuration.http.idleTimeout == .seconds(5))
+        #expect(configuration.http.drainTimeout == .seconds(30))
         #expect(configuration.allowedOrigins == ["http://localhost:3000"])
         #expect(configuration.allowedHosts == ["a.lan", "b.lan"])
         #expect(configuration.connectionDefaults.maxMessageSize == nil)

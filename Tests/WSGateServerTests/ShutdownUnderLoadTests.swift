@@ -19,6 +19,23 @@ struct ShutdownUnderLoadTests {
         return sent
     }
 
+    /// An event stream that has stopped reading behind a small receive buffer, of a connection
+    /// whose upstream has sent `pending` and then Close 1000 with `closeReason`, all of which
+    /// the gateway has read.
+    private static func stoppedStream(port: Int, server: UpstreamServer, pending: [String], closeReason: String) async throws -> EventStreamReader {
+        let client = GatewayClient(port: port)
+        let id = try await client.connect(server.url())
+        let peer = try await server.nextPeer()
+        let stream = try await client.events(id)
+        try await stream.response.channel.setOption(.socketOption(.so_rcvbuf), value: 16 * 1024).get()
+        try await stream.response.channel.setOption(.autoRead, value: false).get()
+        _ = try await peer.sendTexts(pending)
+        try await peer.sendClose(code: 1000, reason: closeReason)
+        // The gateway answers the Close once it has read it, and so every message before it.
+        #expect(await peer.receiveDataOrClose()?.opcode == .connectionClose)
+        return stream
+    }
+
     @Test func everyEventUpToTheFinalCloseReachesEverySubscriberAndTheProcessExitsZero() async throws {
         let server = try await UpstreamServer()
         let (gateway, port, notify) = try await GatewayProcess.startOnFreePort()
@@ -54,10 +71,14 @@ struct ShutdownUnderLoadTests {
     /// Two listeners: each waits at shutdown for its own streams to be written to their end.
     @Test func aStreamOnEveryListenerIsWrittenToItsEndBeforeTheProcessExits() async throws {
         let server = try await UpstreamServer()
-        // Room for every message in the subscriber's buffer: the test is about shutdown, not the cut-off.
+        // Room for every message in the subscriber's buffer, and a minute to drain: the test is
+        // about shutdown, not the cut-offs, and a busy machine reads slowly.
         let (gateway, ports, notify) = try await GatewayProcess.startOnFreePorts(
             listeners: 2,
-            environment: ["WSGATE_HISTORY_MAX_BYTES": "\(64 << 20)", "WSGATE_HISTORY_SUBSCRIBER_BUFFER_BYTES": "\(64 << 20)"]
+            environment: [
+                "WSGATE_HISTORY_MAX_BYTES": "\(64 << 20)", "WSGATE_HISTORY_SUBSCRIBER_BUFFER_BYTES": "\(64 << 20)",
+                "WSGATE_HTTP_DRAIN_TIMEOUT_SECONDS": "60",
+            ]
         )
         defer { notify.close() }
         defer { gateway.terminate() }
@@ -67,17 +88,7 @@ struct ShutdownUnderLoadTests {
         let texts = (1...8).map { "\($0) " + String(repeating: "m", count: 1 << 20) }
         var streams: [EventStreamReader] = []
         for port in ports {
-            let client = GatewayClient(port: port)
-            let id = try await client.connect(server.url())
-            let peer = try await server.nextPeer()
-            let stream = try await client.events(id)
-            try await stream.response.channel.setOption(.socketOption(.so_rcvbuf), value: 16 * 1024).get()
-            try await stream.response.channel.setOption(.autoRead, value: false).get()
-            _ = try await peer.sendTexts(texts)
-            try await peer.sendClose(code: 1000, reason: "sent")
-            // The gateway answers the Close once it has read it, and so every message before it.
-            #expect(await peer.receiveDataOrClose()?.opcode == .connectionClose)
-            streams.append(stream)
+            streams.append(try await Self.stoppedStream(port: port, server: server, pending: texts, closeReason: "sent"))
         }
         gateway.terminate()
         // Read side by side, as separate clients would: each stream has the same drain time.
@@ -101,19 +112,12 @@ struct ShutdownUnderLoadTests {
     /// A client that stops reading its event stream is cut off after the drain timeout.
     @Test func aReaderThatStoppedDoesNotHoldTheProcessOpen() async throws {
         let server = try await UpstreamServer()
-        let (gateway, port, notify) = try await GatewayProcess.startOnFreePort()
+        let (gateway, ports, notify) = try await GatewayProcess.startOnFreePorts(environment: ["WSGATE_HTTP_DRAIN_TIMEOUT_SECONDS": "1"])
         defer { notify.close() }
         defer { gateway.terminate() }
-        let client = GatewayClient(port: port)
-        let id = try await client.connect(server.url())
-        let peer = try await server.nextPeer()
-        let stream = try await client.events(id)
-        try await stream.response.channel.setOption(.socketOption(.so_rcvbuf), value: 16 * 1024).get()
-        try await stream.response.channel.setOption(.autoRead, value: false).get()
         // 6 MB: more than the socket buffers hold, less than the subscriber's buffer of 8 MB.
-        _ = try await peer.sendTexts((1...6).map { "\($0) " + String(repeating: "m", count: 1 << 20) })
-        try await peer.sendClose(code: 1000)
-        #expect(await peer.receiveDataOrClose()?.opcode == .connectionClose)
+        let texts = (1...6).map { "\($0) " + String(repeating: "m", count: 1 << 20) }
+        let stream = try await Self.stoppedStream(port: ports[0], server: server, pending: texts, closeReason: "")
         gateway.terminate()
         #expect(await gateway.exitStatus() == 0)
         stream.response.close()

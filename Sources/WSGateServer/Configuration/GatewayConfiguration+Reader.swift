@@ -57,6 +57,9 @@ extension GatewayConfiguration {
         if let seconds = try values.int("http.idleTimeoutSeconds", in: 1...hour) {
             self.http.idleTimeout = .seconds(Int64(seconds))
         }
+        if let seconds = try values.int("http.drainTimeoutSeconds", in: 1...hour) {
+            self.http.drainTimeout = .seconds(Int64(seconds))
+        }
         if let milliseconds = try values.int("limits.closeTimeoutMs", in: 1...(hour * 1000)) {
             self.pool.closeTimeout = .milliseconds(Int64(milliseconds))
         }

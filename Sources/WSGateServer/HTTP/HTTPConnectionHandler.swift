@@ -22,12 +22,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     /// answering it with a reset that could destroy the refusal before the client reads it.
     static let lingerTimeout = TimeAmount.seconds(2)
 
-    /// How long a connection may take to finish its response once the server stops: a client
-    /// that stopped reading its event stream would otherwise hold the process open.
-    static let drainTimeout = TimeAmount.seconds(5)
-
     private let router: APIRouter
     private let idleTimeout: TimeAmount
+    private let drainTimeout: TimeAmount
     private let streamSlots: EventStreamSlots
     private let requestLine: RequestLineWatcher
     private let logger: Logger
@@ -51,6 +48,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     init(router: APIRouter, limits: HTTPLimits, streamSlots: EventStreamSlots, requestLine: RequestLineWatcher, logger: Logger) {
         self.router = router
         self.idleTimeout = limits.idleTimeout
+        self.drainTimeout = limits.drainTimeout
         self.streamSlots = streamSlots
         self.requestLine = requestLine
         self.logger = logger
@@ -100,7 +98,7 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
             self.perform(self.machine.quiesce(), context: context)
-            context.eventLoop.assumeIsolated().scheduleTask(in: Self.drainTimeout) { context.close(promise: nil) }
+            context.eventLoop.assumeIsolated().scheduleTask(in: self.drainTimeout) { context.close(promise: nil) }
         } else {
             context.fireUserInboundEventTriggered(event)
         }
