@@ -83,7 +83,12 @@ struct HTTPServer: Service, CustomStringConvertible {
                 channel = try await bootstrap.bind(host: host, port: port).get()
             case .unix(let path):
                 channel = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
-                try UnixSocketPermissions(mode: self.unixSocketMode, group: self.unixSocketGroup).apply(to: path)
+                do {
+                    try UnixSocketPermissions(mode: self.unixSocketMode, group: self.unixSocketGroup).apply(to: path)
+                } catch {
+                    try? await channel.close()
+                    throw error
+                }
             case .inherited(let descriptor, _):
                 channel = try await bootstrap.withBoundSocket(descriptor).get()
             }
