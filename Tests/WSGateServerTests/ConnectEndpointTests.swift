@@ -38,6 +38,15 @@ struct ConnectEndpointTests {
         }
     }
 
+    /// NIO's receive allocator traps on a 1-byte read buffer: the gateway reads at least 64 bytes.
+    @Test(arguments: [1, 2, 63])
+    func aTinyReadBufferSizeStillCarriesMessages(readBufferSize: Int) async throws {
+        let server = try await UpstreamServer()
+        try await withGateway { client, _ in
+            try await client.connectAndReceive(server, config: ["readBufferSize": .integer(readBufferSize)])
+        }
+    }
+
     @Test func idsAreUnique() async throws {
         let server = try await UpstreamServer()
         try await withGateway { client, _ in

@@ -72,14 +72,7 @@ enum UpstreamConnector {
                 .connectTimeout(timeout)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        // Starts small and grows with the traffic: NIO keeps each channel's last
-                        // receive buffer for its next read, and most bridged connections are quiet.
-                        try channel.syncOptions?.setOption(
-                            .recvAllocator,
-                            value: AdaptiveRecvByteBufferAllocator(
-                                minimum: min(64, readBuffer), initial: min(512, readBuffer), maximum: readBuffer
-                            )
-                        )
+                        try channel.syncOptions?.setOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator.quietConnection(maximum: readBuffer))
                         if let proxy, let tunnelTarget {
                             let tunnel = ProxyTunnelHandler(
                                 proxy: proxy, target: tunnelTarget, opened: { isTunnelOpen?.withLockedValue { $0 = true } },

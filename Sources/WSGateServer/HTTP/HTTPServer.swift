@@ -32,6 +32,9 @@ struct HTTPServer: Service, CustomStringConvertible {
     /// Where failed requests are logged.
     let logger: Logger
 
+    /// The most one read of a connection takes: NIO's default, for request bodies of any size.
+    private static let largestRead = 64 * 1024
+
     /// How ServiceLifecycle's log lines name it.
     var description: String { "HTTPServer(\(self.listen.map(\.description).joined(separator: ", ")))" }
 
@@ -103,6 +106,7 @@ struct HTTPServer: Service, CustomStringConvertible {
         if case .unixDomainSocket = channel.localAddress {} else {
             try channel.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
         }
+        try channel.syncOptions?.setOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator.quietConnection(maximum: Self.largestRead))
         let requestLine = RequestLineWatcher()
         try channel.pipeline.syncOperations.addHandler(requestLine)
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
