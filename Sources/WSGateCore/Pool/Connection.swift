@@ -45,10 +45,16 @@ public final class Connection: Sendable {
         }
     }
 
-    /// What dialling the upstream takes.
-    private struct Dialling {
-        var config: ConnectionConfig
-        var settings: PoolSettings
+    /// What dialling the upstream takes. A class, so that the state of a connection that does
+    /// not reconnect holds one empty reference rather than room for a whole config.
+    private final class Dialling: Sendable {
+        let config: ConnectionConfig
+        let settings: PoolSettings
+
+        init(config: ConnectionConfig, settings: PoolSettings) {
+            self.config = config
+            self.settings = settings
+        }
     }
 
     /// A lost upstream on its way back.

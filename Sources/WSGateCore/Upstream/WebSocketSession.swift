@@ -31,7 +31,13 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Lo
         var validatedBytes = 0
     }
 
-    private let config: ConnectionConfig
+    // The config's limits, kept rather than the whole config: every open connection holds a session.
+    /// The largest message received (the config's `maxMessageSize`, bounded).
+    private let maxMessageSize: Int
+    /// Unflushed bytes that make a flush (the config's `writeBufferSize`).
+    private let flushThreshold: Int
+    /// The most bytes queued for the socket before a send is refused (`maxWriteBufferSize`).
+    private let maxQueuedBytes: Int?
     private var closeTimeout: TimeAmount
     private let observer: any SessionObserver
     private var context: ChannelHandlerContext?
@@ -68,7 +74,9 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Lo
     init(config: ConnectionConfig, deflate: PermessageDeflate?, closeTimeout: TimeAmount, observer: any SessionObserver) throws {
         self.inflater = try deflate.map(MessageInflater.init)
         self.deflater = try deflate.map(MessageDeflater.init)
-        self.config = config
+        self.maxMessageSize = config.effectiveMaxMessageSize
+        self.flushThreshold = config.writeBufferSize
+        self.maxQueuedBytes = config.maxWriteBufferSize
         self.closeTimeout = closeTimeout
         self.observer = observer
         self.decoder = FrameDecoder(maxFrameSize: config.effectiveMaxFrameSize)
@@ -141,7 +149,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Lo
         }
         let frames = messages.map(self.frame(for:))
         let batchBytes = frames.reduce(0) { $0 + Self.wireSize(of: $1) }
-        if let limit = self.config.maxWriteBufferSize, self.queuedBytes + batchBytes > limit {
+        if let limit = self.maxQueuedBytes, self.queuedBytes + batchBytes > limit {
             promise?.fail(SendError.writeBufferFull(queued: self.queuedBytes, limit: limit))
             return
         }
@@ -162,7 +170,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Lo
             context.write(self.wrapOutboundOut(frame), promise: written)
             self.observer.sessionSent(message)
             self.unflushedBytes += size
-            if self.unflushedBytes >= self.config.writeBufferSize {
+            if self.unflushedBytes >= self.flushThreshold {
                 self.flush(context: context)
             } else if isLast {
                 self.scheduleFlush(context: context)
@@ -309,7 +317,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Lo
             let isText = frame.opcode == .text
             if frame.fin, !startsCompressedMessage {
                 // The usual message, one uncompressed frame, goes without a partial message.
-                let limit = self.config.effectiveMaxMessageSize
+                let limit = self.maxMessageSize
                 guard frame.data.readableBytes <= limit else { throw .tooLong(size: frame.data.readableBytes, limit: limit) }
                 return try self.deliver(frame.data, isText: isText)
             }
@@ -336,7 +344,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Lo
 
     /// Adds a fragment to a message: inflated if it came compressed, the size limit checked either way.
     private func append(_ fragment: ByteBuffer, to message: inout PartialMessage) throws(SessionFailure) {
-        let limit = self.config.effectiveMaxMessageSize
+        let limit = self.maxMessageSize
         if message.isCompressed, let inflater = self.inflater {
             try inflater.inflate(fragment, onto: &message.payload, limit: limit)
         } else if message.payload.readableBytes + fragment.readableBytes > limit {
@@ -362,7 +370,7 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Lo
     private func complete(_ message: PartialMessage) throws(SessionFailure) {
         var message = message
         if message.isCompressed, let inflater = self.inflater {
-            try inflater.finishMessage(onto: &message.payload, limit: self.config.effectiveMaxMessageSize)
+            try inflater.finishMessage(onto: &message.payload, limit: self.maxMessageSize)
         }
         try self.deliver(message.payload, isText: message.isText)
     }
