@@ -72,7 +72,9 @@ enum UpstreamConnector {
                 .connectTimeout(timeout)
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.syncOptions?.setOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator.quietConnection(maximum: readBuffer))
+                        try channel.syncOptions?.setOption(
+                            .recvAllocator, value: AdaptiveRecvByteBufferAllocator.quietConnection(maximum: readBuffer)
+                        )
                         if let proxy, let tunnelTarget {
                             let tunnel = ProxyTunnelHandler(
                                 proxy: proxy, target: tunnelTarget, opened: { isTunnelOpen?.withLockedValue { $0 = true } },
