@@ -2,7 +2,7 @@ import NIOCore
 
 extension AdaptiveRecvByteBufferAllocator {
     /// The receive allocator for a connection that is quiet most of the time, as most bridged
-    /// connections and their event streams are: the first read gets 512 bytes (`maximum` if that
+    /// connections and their event streams are: the first read gets 512 bytes (less if `maximum`
     /// is less), and reads grow with the traffic up to `maximum`.
     ///
     /// NIO keeps each channel's last receive buffer for its next read, so the first size is what

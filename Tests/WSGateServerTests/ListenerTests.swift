@@ -1,9 +1,14 @@
 import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
 import Testing
+import WSGateServer
 import WSGateTestSupport
 
-/// The executable's listeners: several addresses, a Unix socket driven by curl, and a socket
-/// passed by systemd's socket activation.
+/// The executable's listeners: several addresses, a Unix socket driven by curl, a socket passed
+/// by systemd's socket activation, and a Unix socket that cannot be set up.
 @Suite(.timeLimit(.minutes(1)))
 struct ListenerTests {
     @Test func curlUsesTheWholeAPIOverAUnixSocketBesideATCPListener() async throws {
@@ -95,5 +100,24 @@ struct ListenerTests {
             {"status":"ok"}
             {"connections":[]}
             """)
+    }
+
+    /// A socket whose group cannot be set fails the start, and nothing is left listening on it.
+    @Test func aUnixSocketWhosePermissionsCannotBeSetIsNotLeftListening() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wsgate-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let socket = directory.appendingPathComponent("wsgate.sock").path
+        var configuration = GatewayConfiguration.testing
+        configuration.listen = [.unix(path: socket)]
+        configuration.unixSocketGroup = "no-such-group-wsgate"
+        var logger = Logger(label: "wsgate-test")
+        logger.logLevel = .critical
+        let gateway = Gateway(configuration: configuration, logger: logger)
+        let group = ServiceGroup(configuration: .init(services: gateway.services(), logger: logger))
+        await #expect(throws: (any Error).self) { try await group.run() }
+        await #expect(throws: (any Error).self) {
+            try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(unixDomainSocketPath: socket).get().close()
+        }
     }
 }
