@@ -106,7 +106,9 @@ struct HTTPServer: Service, CustomStringConvertible {
         if case .unixDomainSocket = channel.localAddress {} else {
             try channel.syncOptions?.setOption(.tcpOption(.tcp_nodelay), value: 1)
         }
-        try channel.syncOptions?.setOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator.quietConnection(maximum: Self.largestRead))
+        try channel.syncOptions?.setOption(
+            .recvAllocator, value: AdaptiveRecvByteBufferAllocator.quietConnection(maximum: Self.largestRead)
+        )
         let requestLine = RequestLineWatcher()
         try channel.pipeline.syncOperations.addHandler(requestLine)
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
