@@ -11,7 +11,7 @@ import WSGateTestSupport
 struct DeleteEndpointTests {
     @Test func aCleanCloseEndsEveryStreamAfterTheCloseEvent() async throws {
         let server = try await UpstreamServer()
-        try await withGateway { client, _ in
+        try await withGateway(.answeredClose) { client, _ in
             let id = try await client.connect(server.url())
             let peer = try await server.nextPeer()
             let events = try await client.events(id)

@@ -15,7 +15,7 @@ struct ReconnectTests {
     @Test func subscribersSeeTheLossAndTheReturnWithContiguousIdsAcrossARestart() async throws {
         let first = try await UpstreamServer()
         let port = first.port
-        try await withGateway { client, _ in
+        try await withGateway(.answeredClose) { client, _ in
             var server = first
             let id = try await client.connect(server.url(), config: Self.config(initialDelayMs: 100, maxDelayMs: 400, maxAttempts: 0))
             var peer = try await server.nextPeer()

@@ -42,4 +42,12 @@ extension GatewayConfiguration {
         change(&configuration)
         return configuration
     }
+
+    /// The test configuration for tests whose upstream answers the Close: a closing time longer
+    /// than a loaded machine holds a test up. The upstream runs in this process, on the gateway's
+    /// event loops; when they pause, the gateway's closing timer can run before the upstream has
+    /// even read the Close, which an upstream in another process would have answered meanwhile.
+    static var answeredClose: GatewayConfiguration {
+        .testing { $0.pool.closeTimeout = .seconds(40) }
+    }
 }
