@@ -76,7 +76,7 @@ struct EventHistoryTests {
         let metrics = TestMetrics()
         let history = EventHistory(limits: HistoryLimits(maxEvents: 3), metrics: GatewayMetrics(factory: metrics))
         let calls = NIOLockedValueBox<[Bool]>([])
-        history.setReadingControl { isReading in calls.withLockedValue { $0.append(isReading) } }
+        history.setReadingControl { calls.withLockedValue { $0.append(!history.isUpstreamPaused) } }
         for index in 1...3 { history.append(.message(.text("m\(index)"))) }
         #expect(calls.withLockedValue { $0 }.isEmpty)
         // The event read with the one that fills the history is kept too; reading stops.
@@ -96,7 +96,7 @@ struct EventHistoryTests {
     @Test func eventsASubscriberReceivedAreARingOfTheNewest() async throws {
         let history = EventHistory(limits: HistoryLimits(maxEvents: 3))
         let calls = NIOLockedValueBox<[Bool]>([])
-        history.setReadingControl { isReading in calls.withLockedValue { $0.append(isReading) } }
+        history.setReadingControl { calls.withLockedValue { $0.append(!history.isUpstreamPaused) } }
         let reader = SubscriptionReader(try #require(try self.stream(history, .beginning)))
         for index in 1...10 { history.append(.message(.text("m\(index)"))) }
         history.finish()
@@ -111,7 +111,7 @@ struct EventHistoryTests {
     @Test func aSubscriberThatSkipsHistoryReleasesThePause() throws {
         let history = EventHistory(limits: HistoryLimits(maxEvents: 2))
         let calls = NIOLockedValueBox<[Bool]>([])
-        history.setReadingControl { isReading in calls.withLockedValue { $0.append(isReading) } }
+        history.setReadingControl { calls.withLockedValue { $0.append(!history.isUpstreamPaused) } }
         for index in 1...3 { history.append(.message(.text("m\(index)"))) }
         _ = try self.stream(history, .now)
         #expect(calls.withLockedValue { $0 } == [false, true])

@@ -170,11 +170,11 @@ public final class EventHistory: Sendable {
         var areSubscribersBehind = false
         /// Whether the upstream was asked to stop reading.
         var isUpstreamPaused = false
-        var readingControl: (@Sendable (Bool) -> Void)?
+        var readingControl: (@Sendable () -> Void)?
     }
 
-    /// A call of the reading control to make outside the lock.
-    fileprivate typealias ReadingChange = (control: @Sendable (Bool) -> Void, isReading: Bool)
+    /// A call of the reading control to make outside the lock, after a change to `isReading`.
+    fileprivate typealias ReadingChange = (control: @Sendable () -> Void, isReading: Bool)
 
     /// What ``subscribe(from:binaryEncoding:)`` found.
     public enum Subscription: Sendable {
@@ -203,8 +203,11 @@ public final class EventHistory: Sendable {
     /// Whether the connection has ended: no event follows.
     public var isFinished: Bool { self.state.withLockedValue { $0.isFinished } }
 
-    /// Sets what turns reading the upstream off (`false`) and on (`true`) for flow control.
-    public func setReadingControl(_ control: @escaping @Sendable (Bool) -> Void) {
+    /// Sets what the history calls when it has changed ``isUpstreamPaused``, for flow control.
+    /// The calls come outside the history's lock, from whichever thread made the change, so two
+    /// of them can arrive in either order: the control applies ``isUpstreamPaused`` as it is
+    /// when it runs, never a state of its own call's time.
+    public func setReadingControl(_ control: @escaping @Sendable () -> Void) {
         self.state.withLockedValue { $0.readingControl = control }
     }
 
@@ -349,7 +352,7 @@ public final class EventHistory: Sendable {
     private func apply(_ change: ReadingChange?) {
         guard let change else { return }
         if !change.isReading { self.metrics.readsPaused.increment() }
-        change.control(change.isReading)
+        change.control()
     }
 
     private static func gapRecord(missed: Int, firstAvailable: Int) -> ByteBuffer {

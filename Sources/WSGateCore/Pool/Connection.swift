@@ -90,7 +90,7 @@ public final class Connection: Sendable {
         self.endPromise = eventLoop.makePromise()
         self.settledPromise = eventLoop.makePromise()
         self.logger = logger
-        self.history.setReadingControl { [weak self] isReading in self?.setUpstreamReading(isReading) }
+        self.history.setReadingControl { [weak self] in self?.followHistoryReading() }
     }
 
     /// The subprotocol the upstream chose, if any.
@@ -269,14 +269,17 @@ public final class Connection: Sendable {
         )
     }
 
-    /// Turns reading the upstream off or on for the history's flow control. While it is off,
-    /// checks every `stallTimeout` for subscribers that take nothing and cuts them off.
-    private func setUpstreamReading(_ isReading: Bool) {
+    /// Turns reading the upstream off or on as the history's flow control now wants. A pause
+    /// decided on the upstream's loop and a resume decided on a subscriber's can reach the
+    /// session's loop in either order, so the task reads the history's latest wish when it
+    /// runs: the last task leaves the session as the history wants it. Once paused, checks
+    /// every `stallTimeout` for subscribers that take nothing and cuts them off.
+    private func followHistoryReading() {
         guard let upstream = self.state.withLockedValue({ $0.upstream }) else { return }
         let session = upstream.session
         session.eventLoop.execute {
-            session.value.setReading(isReading)
-            if !isReading { self.scheduleStallCheck(on: session.eventLoop) }
+            let isPaused = self.history.isUpstreamPaused
+            if session.value.setReading(!isPaused), isPaused { self.scheduleStallCheck(on: session.eventLoop) }
         }
     }
 
@@ -361,7 +364,7 @@ extension Connection {
         }
         self.announceReconnection()
         // A new session reads at once; flow control may want it paused, as the last one was.
-        if self.history.isUpstreamPaused { self.setUpstreamReading(false) }
+        if self.history.isUpstreamPaused { self.followHistoryReading() }
         self.log("reconnected", ["upstream": "\(self.url.origin)"])
         if let frame = closeRequest { Self.onSessionLoop(upstream) { $0.close(frame, timeout: nil) } }
     }

@@ -52,6 +52,8 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Lo
     /// When the closing handshake times out: the server has not closed TCP by then.
     private var closeDeadline: NIODeadline?
     private var keepalive: Keepalive?
+    /// Whether the socket is read: the history's flow control turns it off and on.
+    private var isReading = true
     /// The loop's clock, while it ticks the keepalive or the closing handshake.
     private var clock: LoopClock?
     /// Cuts the bytes read into frames. It runs here rather than in a decoder handler before
@@ -259,11 +261,15 @@ final class WebSocketSession: ChannelInboundHandler, RemovableChannelHandler, Lo
     // MARK: Receiving
 
     /// Stops or resumes reading from the upstream socket, for flow control towards subscribers.
-    /// TCP then slows the upstream down instead of the gateway buffering without end.
-    func setReading(_ isReading: Bool) {
-        guard let context, self.state != .ended else { return }
+    /// TCP then slows the upstream down instead of the gateway buffering without end. Returns
+    /// whether reading changed.
+    @discardableResult
+    func setReading(_ isReading: Bool) -> Bool {
+        guard let context, self.state != .ended, isReading != self.isReading else { return false }
+        self.isReading = isReading
         self.keepalive?.setReadingPaused(!isReading)
         context.channel.setOption(.autoRead, value: isReading).whenFailure { _ in }
+        return true
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
