@@ -10,11 +10,13 @@ struct JSONLogTests {
         let probe = FileManager.default.temporaryDirectory.appendingPathComponent("wsgate-log-\(UUID())")
         defer { try? FileManager.default.removeItem(at: probe) }
         // The gateway runs in a shell that stops it once curl has opened and deleted a connection
-        // whose URL holds a secret in its query, and the connection's end is logged.
+        // whose URL holds a secret in its query, and the connection's end is logged. It listens
+        // on a port of its own choosing, which its "listening" line names: a port chosen first
+        // and passed in could be taken by another test before the gateway binds it.
         let script = """
-            "$0" --listen 127.0.0.1:$2 --log-format json 2> "$1" & gateway=$!
-            port=$2
-            id=$(curl -s --retry 50 --retry-connrefused --retry-delay 0 -H 'Content-Type: application/json' -d '{"url": "\(server.url("/feed?token=s3cret"))"}' http://127.0.0.1:$port/connections | grep -o '"id":"[^"]*' | cut -d'"' -f4)
+            "$0" --listen 127.0.0.1:0 --log-format json 2> "$1" & gateway=$!
+            port=$(timeout 10 tail -n +1 -f "$1" | grep -m1 -o '"address":"127.0.0.1:[0-9]*' | cut -d: -f3)
+            id=$(curl -s -H 'Content-Type: application/json' -d '{"url": "\(server.url("/feed?token=s3cret"))"}' http://127.0.0.1:$port/connections | grep -o '"id":"[^"]*' | cut -d'"' -f4)
             curl -s -X DELETE http://127.0.0.1:$port/connections/$id > /dev/null
             # The connection's last line comes once the upstream has closed TCP, after the DELETE.
             timeout 10 tail -n +1 -f "$1" | grep -q -m1 '"message":"closed"'
@@ -26,9 +28,8 @@ struct JSONLogTests {
             try await peer.sendClose(code: 1000)
             await peer.disconnect()
         }
-        let port = try await freeLoopbackPort()
         let run = try await CommandRun.run(
-            URL(fileURLWithPath: "/bin/bash"), ["-c", script, try GatewayProcess.executable.path, probe.path, "\(port)"]
+            URL(fileURLWithPath: "/bin/bash"), ["-c", script, try GatewayProcess.executable.path, probe.path]
         )
         #expect(run.status == 0, "\(run.stderr)")
         try await answering.value
