@@ -12,14 +12,16 @@ struct JSONLogTests {
         // The gateway runs in a shell that stops it once curl has opened and deleted a connection
         // whose URL holds a secret in its query, and the connection's end is logged. It listens
         // on a port of its own choosing, which its "listening" line names: a port chosen first
-        // and passed in could be taken by another test before the gateway binds it.
+        // and passed in could be taken by another test before the gateway binds it. The waits end
+        // with SIGKILL: children of the test process inherit its blocked SIGTERM, which `timeout`
+        // sends by default, and a `tail -f` left alive outlives a failed test.
         let script = """
             "$0" --listen 127.0.0.1:0 --log-format json 2> "$1" & gateway=$!
-            port=$(timeout 10 tail -n +1 -f "$1" | grep -m1 -o '"address":"127.0.0.1:[0-9]*' | cut -d: -f3)
+            port=$(timeout -s KILL 10 tail -n +1 -f "$1" | grep -m1 -o '"address":"127.0.0.1:[0-9]*' | cut -d: -f3)
             id=$(curl -s -H 'Content-Type: application/json' -d '{"url": "\(server.url("/feed?token=s3cret"))"}' http://127.0.0.1:$port/connections | grep -o '"id":"[^"]*' | cut -d'"' -f4)
             curl -s -X DELETE http://127.0.0.1:$port/connections/$id > /dev/null
             # The connection's last line comes once the upstream has closed TCP, after the DELETE.
-            timeout 10 tail -n +1 -f "$1" | grep -q -m1 '"message":"closed"'
+            timeout -s KILL 10 tail -n +1 -f "$1" | grep -q -m1 '"message":"closed"'
             kill $gateway; wait $gateway
             """
         let answering = Task {
