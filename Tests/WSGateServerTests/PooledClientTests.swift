@@ -67,7 +67,8 @@ struct PooledClientTests {
         #expect(try await nextEvent()?.json == ["type": "Text", "data": "echo me"])
         let deleted = try await Self.execute(.DELETE, "\(base)/connections/\(id)", via: http)
         #expect(deleted.status == .ok)
-        #expect(try await nextEvent()?.json?["type"] == "Close")
+        let closing = try await nextEvent()
+        #expect(closing?.json?["type"] == "Close", "\(String(describing: closing))")
         #expect(try await nextEvent() == nil)
     }
 
