@@ -1,33 +1,43 @@
 import Foundation
 import WSGateCore
 
-/// JSON read with Foundation's `JSONDecoder`, not the gateway's own reader, so that what the
-/// tests see of the gateway's answers does not depend on the code under test.
-struct ForeignJSON: Decodable {
-    var value: JSONValue
-
+/// JSON read with Foundation's `JSONSerialization`, not the gateway's own reader, so that what
+/// the tests see of the gateway's answers does not depend on the code under test.
+///
+/// Not `JSONDecoder`: reading a value of unknown type with it means trying each type in turn,
+/// and every failed try throws, for which Swift Testing captures a backtrace under a lock. The
+/// 100,000 events of one test kept both threads of the test process's cooperative pool busy
+/// with that for seconds, and every other test's task waited behind them.
+enum ForeignJSON {
     /// `text` as JSON, or `nil` if Foundation cannot read it.
     static func parse(_ text: some Sequence<UInt8>) -> JSONValue? {
-        (try? JSONDecoder().decode(ForeignJSON.self, from: Data(text)))?.value
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text), options: .fragmentsAllowed) else { return nil }
+        return self.value(of: object)
     }
 
-    /// Decodes any JSON value; integers that fit an `Int` become `.integer`.
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self.value = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self.value = .bool(value)
-        } else if let value = try? container.decode(Int.self) {
-            self.value = .integer(value)
-        } else if let value = try? container.decode(Double.self) {
-            self.value = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self.value = .string(value)
-        } else if let value = try? container.decode([ForeignJSON].self) {
-            self.value = .array(value.map(\.value))
-        } else {
-            self.value = .object(try container.decode([String: ForeignJSON].self).mapValues(\.value))
+    /// The value of what `JSONSerialization` made; integers that fit an `Int` become `.integer`.
+    private static func value(of object: Any) -> JSONValue? {
+        switch object {
+        case is NSNull:
+            return .null
+        case let number as NSNumber:
+            // It makes `true` and `false` NSNumbers of the Objective-C type `char`, and
+            // fractions or exponents ones of `double`.
+            switch String(cString: number.objCType) {
+            case "c": return .bool(number.boolValue)
+            case "d", "f": return .number(number.doubleValue)
+            default: return .integer(number.intValue)
+            }
+        case let string as String:
+            return .string(string)
+        case let array as [Any]:
+            let values = array.compactMap(self.value(of:))
+            return values.count == array.count ? .array(values) : nil
+        case let object as [String: Any]:
+            let members = object.compactMapValues(self.value(of:))
+            return members.count == object.count ? .object(members) : nil
+        default:
+            return nil
         }
     }
 }
