@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 import urllib.request
 
@@ -81,19 +82,26 @@ def refuse_some(connection, request):
 
 
 class CuttableProxy:
-    """A TCP proxy to the gateway whose every open connection `cut()` closes at once."""
+    """A TCP proxy to the gateway that `cut()` breaks as a network link that goes away and comes
+    back does: what the gateway sends is lost for a moment, every open connection closes, and
+    new ones are refused for a while."""
 
     def __init__(self, loop, target_port):
         self.loop = loop
         self.target_port = target_port
         self.port = free_port()
         self.writers = set()
+        self.refusing_until = 0
+        self.losing = False
         loop.run(self.start())
 
     async def start(self):
         self.server = await asyncio.start_server(self.accept, "127.0.0.1", self.port)
 
     async def accept(self, client_reader, client_writer):
+        if time.monotonic() < self.refusing_until:
+            client_writer.close()
+            return
         try:
             gateway_reader, gateway_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         except OSError:
@@ -102,9 +110,11 @@ class CuttableProxy:
         pair = (client_writer, gateway_writer)
         self.writers.add(pair)
 
-        async def pipe(reader, writer):
+        async def pipe(reader, writer, toward_client):
             try:
                 while data := await reader.read(65536):
+                    if toward_client and self.losing:
+                        continue  # sent by the gateway, never received by the client
                     writer.write(data)
                     await writer.drain()
             except (ConnectionError, asyncio.CancelledError):
@@ -112,14 +122,21 @@ class CuttableProxy:
             finally:
                 writer.close()
 
-        await asyncio.gather(pipe(client_reader, gateway_writer), pipe(gateway_reader, client_writer))
+        await asyncio.gather(pipe(client_reader, gateway_writer, False), pipe(gateway_reader, client_writer, True))
         self.writers.discard(pair)
 
-    def cut(self):
+    def cut(self, losing_for, refusing_for):
+        """Loses what the gateway sends for `losing_for` seconds, then closes every open
+        connection and refuses new ones for `refusing_for` seconds."""
+
         async def cut_all():
+            self.losing = True
+            await asyncio.sleep(losing_for)
+            self.refusing_until = time.monotonic() + refusing_for
             for client, gateway in list(self.writers):
                 client.transport.abort()
                 gateway.transport.abort()
+            self.losing = False
         self.loop.run(cut_all())
 
 
@@ -319,14 +336,22 @@ const done = arguments[arguments.length - 1];
   const { default: WebSocket } = await import("/client.js");
   const ws = await WebSocket.connect(arguments[0]);
   window.counted = [];
-  ws.addListener((m) => { if (m.type === "Text") window.counted.push(Number(m.data)); });
+  window.others = [];
+  ws.addListener((m) => { if (m.type === "Text") window.counted.push(Number(m.data)); else window.others.push(m); });
 })().then(() => done(), (error) => done(String(error)));
 """, self.upstream_url + "/count?n=3000")
         WebDriverWait(self.driver, 30, poll_frequency=0.02).until(lambda d: d.execute_script("return window.counted.length") >= 300)
-        self.proxy.cut()
-        WebDriverWait(self.driver, 30, poll_frequency=0.05).until(lambda d: d.execute_script("return window.counted.length") >= 3000)
-        counted = self.driver.execute_script("return window.counted")
-        self.assertEqual(counted, list(range(1, 3001)))
+        # The messages the gateway writes in the first 0.1 s never arrive. Then the gateway is
+        # gone for a second, while the upstream sends some 2,000 more, more than the gateway's
+        # history holds (1,024): it must stop reading the upstream to lose none, the lost ones
+        # included.
+        self.proxy.cut(losing_for=0.1, refusing_for=1.0)
+        WebDriverWait(self.driver, 30, poll_frequency=0.05).until(
+            lambda d: d.execute_script("return window.counted.length >= 3000 || window.others.length > 0")
+        )
+        # A gap would come as a sentence saying how many messages were lost.
+        self.assertEqual(self.driver.execute_script("return window.others"), [])
+        self.assertEqual(self.driver.execute_script("return window.counted"), list(range(1, 3001)))
 
     def test_a_page_on_a_disallowed_origin_is_refused_and_an_allowed_one_served(self):
         self.driver.get(self.other_origin["allowed"])

@@ -108,6 +108,24 @@ struct EventHistoryTests {
         #expect(late.dropFirst().map(\.id) == [8, 9, 10])
     }
 
+    @Test func aSubscriberWhoseStreamBrokeFindsWhatWasInFlightWhenItReconnects() async throws {
+        let history = EventHistory(limits: HistoryLimits(maxEvents: 4))
+        let calls = NIOLockedValueBox<[Bool]>([])
+        history.setReadingControl { calls.withLockedValue { $0.append(!history.isUpstreamPaused) } }
+        let broken = try #require(try self.stream(history, .beginning))
+        for index in 1...4 { history.append(.message(.text("m\(index)"))) }
+        // The stream breaks when its client has read events 1 and 2: 3 and 4 were in flight.
+        broken.cancel()
+        // With nobody subscribed, nothing is dropped: the history fills, and reading stops.
+        history.append(.message(.text("m5")))
+        #expect(calls.withLockedValue { $0 } == [false])
+        let reader = SubscriptionReader(try #require(try self.stream(history, .after(2))))
+        #expect(calls.withLockedValue { $0 } == [false, true])
+        history.append(.message(.text("m6")))
+        history.finish()
+        #expect(await reader.remaining().map(\.id) == Array(3...6))
+    }
+
     @Test func aSubscriberThatSkipsHistoryReleasesThePause() throws {
         let history = EventHistory(limits: HistoryLimits(maxEvents: 2))
         let calls = NIOLockedValueBox<[Bool]>([])

@@ -71,7 +71,10 @@ public struct HistoryLimits: Sendable, Equatable {
 /// subscribers that arrive late or reconnect. Events that no subscriber has received yet are
 /// a buffer: with the `pause` overflow, once they fill the history, the history asks its
 /// connection to stop reading the upstream until a subscriber takes them, so that a client
-/// that subscribes late receives every event from id 1. With `dropOldest` they are a ring too.
+/// that subscribes late receives every event from id 1. While no subscriber is subscribed,
+/// the `pause` overflow drops no event at all: the last subscriber may have gone with a
+/// broken stream, before the events written to it arrived, and reconnects with its cursor to
+/// find them. With `dropOldest` every event is in one ring.
 ///
 /// Flow control: while even the fastest subscriber has much waiting, the history asks its
 /// connection to stop reading the upstream, so that a subscriber that reads slowly loses
@@ -164,8 +167,8 @@ public final class EventHistory: Sendable {
         var subscribers: [ObjectIdentifier: EventSubscription] = [:]
         /// The newest event some subscriber received, or skipped by its cursor.
         var deliveredThrough = 0
-        /// Whether events no subscriber has received fill the history (with the `pause` overflow).
-        var isFullOfUndelivered = false
+        /// Whether events the history may not drop fill it (with the `pause` overflow).
+        var isFull = false
         /// Whether every subscriber has much waiting.
         var areSubscribersBehind = false
         /// Whether the upstream was asked to stop reading.
@@ -335,13 +338,13 @@ public final class EventHistory: Sendable {
             }
             // The subscriber has every event up to now, from the history or by its cursor.
             state.deliveredThrough = state.lastEventID
-            state.trim(to: self.limits)
             if state.isFinished {
                 subscription.finish()
             } else {
                 state.subscribers[ObjectIdentifier(subscription)] = subscription
                 self.metrics.subscribers.increment()
             }
+            state.trim(to: self.limits)
             return (.stream(subscription), state.readingChange())
         }
         self.apply(change)
@@ -370,15 +373,15 @@ extension EventHistory.State {
     /// The upstream should stop reading while the history is full of undelivered events or
     /// every subscriber is behind. Returns the control call that makes it so, when that changes.
     fileprivate mutating func readingChange() -> EventHistory.ReadingChange? {
-        let shouldPause = self.isFullOfUndelivered || self.areSubscribersBehind
+        let shouldPause = self.isFull || self.areSubscribersBehind
         guard shouldPause != self.isUpstreamPaused, let control = self.readingControl else { return nil }
         self.isUpstreamPaused = shouldPause
         return (control, !shouldPause)
     }
 
     /// Drops the oldest events until the history is within `limits`, keeping at least the newest.
-    /// With the `pause` overflow, only events a subscriber has received are dropped; when the
-    /// others alone pass the limits, the history is full.
+    /// With the `pause` overflow, only events a subscriber has received are dropped, and only
+    /// while one is subscribed; when the others alone pass the limits, the history is full.
     fileprivate mutating func trim(to limits: HistoryLimits) {
         var isOver: Bool {
             self.entries.count > limits.maxEvents || (self.retainedBytes > limits.maxBytes && self.entries.count > 1)
@@ -386,10 +389,11 @@ extension EventHistory.State {
         // Ids are contiguous, so the oldest one's is known without reading the entry, which
         // would copy it and retain all it holds.
         var oldestID: Int { self.lastEventID - self.entries.count + 1 }
-        while isOver, !self.entries.isEmpty, limits.overflow == .dropOldest || oldestID <= self.deliveredThrough {
+        let mayDropReceived = !self.subscribers.isEmpty
+        while isOver, !self.entries.isEmpty, limits.overflow == .dropOldest || (mayDropReceived && oldestID <= self.deliveredThrough) {
             self.retainedBytes -= self.entries.removeFirst().size
         }
-        self.isFullOfUndelivered = isOver
+        self.isFull = isOver
     }
 
     /// Numbers and retains `events`, encoding the records of those without binary payload into
