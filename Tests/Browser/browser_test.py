@@ -16,6 +16,7 @@ import asyncio
 import http.server
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -23,7 +24,7 @@ import tempfile
 import threading
 import time
 import unittest
-import urllib.request
+import urllib.parse
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -34,12 +35,38 @@ from websockets.http11 import Response
 from websockets.datastructures import Headers
 
 ARGS = None
+# Set on the upstream's loop to let `/count?hold=K` send on past message K.
+COUNT_RESUMED = None
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def start_gateway(*arguments, environment=None):
+    """Starts the built gateway on a port of the system's choosing, and returns it with its URL
+    once it listens, which it tells through systemd's readiness notification."""
+    directory = tempfile.mkdtemp()
+    path = os.path.join(directory, "notify")
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify:
+            notify.bind(path)
+            notify.settimeout(30)
+            process = subprocess.Popen(
+                [ARGS.wsgate, *arguments, "--listen", "127.0.0.1:0", "--log-level", "warning"],
+                env={**os.environ, **(environment or {}), "NOTIFY_SOCKET": path},
+            )
+            try:
+                # READY=1\nSTATUS=Listening on 127.0.0.1:PORT
+                ready = notify.recv(4096).decode()
+            except OSError:
+                process.kill()
+                raise
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+        os.rmdir(directory)
+    port = re.search(r"Listening on 127\.0\.0\.1:(\d+)", ready)
+    if port is None:
+        process.kill()
+        raise RuntimeError(f"the gateway's readiness notification was {ready!r}")
+    return process, f"http://127.0.0.1:{port.group(1)}"
 
 
 class BackgroundLoop:
@@ -54,16 +81,21 @@ class BackgroundLoop:
 
 
 async def upstream_handler(websocket):
-    """The upstream's paths: /echo, /ping, /burst?n=N, /count?n=N (paced)."""
+    """The upstream's paths: /echo, /ping, /burst?n=N, /count?n=N[&hold=K] (paced; with hold, it
+    waits after message K until COUNT_RESUMED is set)."""
     path, _, query = websocket.request.path.partition("?")
-    count = int(query.partition("=")[2] or 0)
+    parameters = dict(urllib.parse.parse_qsl(query))
+    count = int(parameters.get("n", 0))
     if path == "/ping":
         await websocket.ping(b"\x01\x02")
     elif path == "/burst":
         for i in range(1, count + 1):
             await websocket.send(str(i))
     elif path == "/count":
+        hold = int(parameters.get("hold", count))
         for i in range(1, count + 1):
+            if i == hold + 1:
+                await COUNT_RESUMED.wait()
             await websocket.send(str(i))
             if i % 10 == 0:
                 await asyncio.sleep(0.005)
@@ -89,14 +121,14 @@ class CuttableProxy:
     def __init__(self, loop, target_port):
         self.loop = loop
         self.target_port = target_port
-        self.port = free_port()
         self.writers = set()
         self.refusing_until = 0
         self.losing = False
         loop.run(self.start())
 
     async def start(self):
-        self.server = await asyncio.start_server(self.accept, "127.0.0.1", self.port)
+        self.server = await asyncio.start_server(self.accept, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
 
     async def accept(self, client_reader, client_writer):
         if time.monotonic() < self.refusing_until:
@@ -141,17 +173,20 @@ class CuttableProxy:
 
 
 class StaticPages(http.server.ThreadingHTTPServer):
-    """Serves /page.html, a page of another origin that imports client.js from the gateway."""
+    """Serves /page.html, a page of another origin that imports client.js from the gateway at
+    `gateway`, set once that gateway listens."""
 
-    def __init__(self, gateway):
-        page = f"""<!doctype html><meta charset="utf-8"><title>other origin</title>
-<script type="module">
-import WebSocket from "{gateway}/client.js";
-window.WSGate = WebSocket;
-</script>""".encode()
+    def __init__(self):
+        self.gateway = None
+        pages = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
+                page = f"""<!doctype html><meta charset="utf-8"><title>other origin</title>
+<script type="module">
+import WebSocket from "{pages.gateway}/client.js";
+window.WSGate = WebSocket;
+</script>""".encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(page)))
@@ -161,7 +196,7 @@ window.WSGate = WebSocket;
             def log_message(self, *args):
                 pass
 
-        super().__init__(("127.0.0.1", free_port()), Handler)
+        super().__init__(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
 
@@ -176,17 +211,21 @@ class BrowserTests(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        global COUNT_RESUMED
         cls.background = BackgroundLoop()
-        cls.upstream_port = free_port()
+
+        async def make_event():
+            return asyncio.Event()
+
+        COUNT_RESUMED = cls.background.run(make_event())
 
         async def start_upstream():
-            return await serve(upstream_handler, "127.0.0.1", cls.upstream_port, process_request=refuse_some)
+            return await serve(upstream_handler, "127.0.0.1", 0, process_request=refuse_some)
 
         cls.upstream = cls.background.run(start_upstream())
-        cls.upstream_url = f"ws://127.0.0.1:{cls.upstream_port}"
+        cls.upstream_url = f"ws://127.0.0.1:{cls.upstream.sockets[0].getsockname()[1]}"
 
-        gateway_port = free_port()
-        cls.pages = StaticPages(f"http://127.0.0.1:{gateway_port}")
+        cls.pages = StaticPages()
         pages_port = cls.pages.server_address[1]
         cls.config = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
         cls.config.write(f"security:\n  allowedOrigins: [\"http://localhost:{pages_port}\"]\n")
@@ -195,26 +234,12 @@ class BrowserTests(unittest.TestCase):
         # gateway left running would keep the test runner's output pipe open, and it would wait forever.
         cls.addClassCleanup(cls.pages.shutdown)
         cls.addClassCleanup(os.unlink, cls.config.name)
-        cls.gateway = subprocess.Popen(
-            [ARGS.wsgate, "--config", cls.config.name, "--listen", f"127.0.0.1:{gateway_port}", "--log-level", "warning"]
-        )
+        cls.gateway, cls.gateway_url = start_gateway("--config", cls.config.name)
         cls.addClassCleanup(stop_process, cls.gateway)
-        cls.gateway_url = f"http://127.0.0.1:{gateway_port}"
-        token_port = free_port()
-        cls.token_gateway = subprocess.Popen(
-            [ARGS.wsgate, "--listen", f"127.0.0.1:{token_port}", "--log-level", "warning"],
-            env={**os.environ, "WSGATE_SECURITY_TOKEN": cls.token},
-        )
+        cls.pages.gateway = cls.gateway_url
+        cls.token_gateway, cls.token_gateway_url = start_gateway(environment={"WSGATE_SECURITY_TOKEN": cls.token})
         cls.addClassCleanup(stop_process, cls.token_gateway)
-        cls.token_gateway_url = f"http://127.0.0.1:{token_port}"
-        for url in (cls.gateway_url, cls.token_gateway_url):
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(url + "/readyz", timeout=1)
-                    break
-                except OSError:
-                    cls.background.run(asyncio.sleep(0.05))
-        cls.proxy = CuttableProxy(cls.background, gateway_port)
+        cls.proxy = CuttableProxy(cls.background, int(cls.gateway_url.rpartition(":")[2]))
         cls.page_url = f"http://127.0.0.1:{cls.proxy.port}/"
         cls.other_origin = {"allowed": f"http://localhost:{pages_port}/page.html", "refused": f"http://127.0.0.1:{pages_port}/page.html"}
 
@@ -339,12 +364,18 @@ const done = arguments[arguments.length - 1];
   window.others = [];
   ws.addListener((m) => { if (m.type === "Text") window.counted.push(Number(m.data)); else window.others.push(m); });
 })().then(() => done(), (error) => done(String(error)));
-""", self.upstream_url + "/count?n=3000")
+""", self.upstream_url + "/count?n=3000&hold=300")
+        # The page has the first 300 messages, and none is in flight.
         WebDriverWait(self.driver, 30, poll_frequency=0.02).until(lambda d: d.execute_script("return window.counted.length") >= 300)
-        # The messages the gateway writes in the first 0.1 s never arrive. Then the gateway is
-        # gone for a second, while the upstream sends some 2,000 more, more than the gateway's
-        # history holds (1,024): it must stop reading the upstream to lose none, the lost ones
-        # included.
+
+        async def resume_count():
+            COUNT_RESUMED.set()
+
+        self.background.run(resume_count())
+        # The messages the gateway writes in the first 0.1 s never arrive (some 200). Then the
+        # gateway is gone for a second, while the upstream sends some 2,000 more, more than the
+        # gateway's history holds (1,024): it must stop reading the upstream to lose none, the
+        # lost ones included.
         self.proxy.cut(losing_for=0.1, refusing_for=1.0)
         WebDriverWait(self.driver, 30, poll_frequency=0.05).until(
             lambda d: d.execute_script("return window.counted.length >= 3000 || window.others.length > 0")
