@@ -41,7 +41,7 @@ struct BurstBeforeSubscriberScenario {
     private static func nextStop(of upstream: BenchUpstream, on eventLoop: EventLoop, within timeout: TimeAmount) async throws -> FloodStop? {
         let outcome = eventLoop.makePromise(of: FloodStop?.self)
         let isDecided = NIOLockedValueBox(false)
-        let decide = { (stop: FloodStop?) in
+        let decide: @Sendable (FloodStop?) -> Void = { stop in
             if isDecided.withLockedValue({ decided in defer { decided = true }; return !decided }) { outcome.succeed(stop) }
         }
         upstream.nextFloodStop(on: eventLoop).whenSuccess(decide)
