@@ -370,7 +370,7 @@ public final class EventHistory: Sendable {
 }
 
 extension EventHistory.State {
-    /// The upstream should stop reading while the history is full of undelivered events or
+    /// The upstream should stop reading while the history is full of events it may not drop or
     /// every subscriber is behind. Returns the control call that makes it so, when that changes.
     fileprivate mutating func readingChange() -> EventHistory.ReadingChange? {
         let shouldPause = self.isFull || self.areSubscribersBehind
