@@ -23,9 +23,11 @@ enum ForeignJSON {
         case let number as NSNumber:
             // It makes `true` and `false` NSNumbers of the Objective-C type `char`, and
             // fractions or exponents ones of `double`.
+            // An integer past `Int.max` comes as `unsigned long long` and stays a number.
             switch String(cString: number.objCType) {
             case "c": return .bool(number.boolValue)
             case "d", "f": return .number(number.doubleValue)
+            case "Q" where number.uint64Value > UInt64(Int.max): return .number(number.doubleValue)
             default: return .integer(number.intValue)
             }
         case let string as String:
