@@ -17,6 +17,7 @@ import http.server
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -248,7 +249,12 @@ class BrowserTests(unittest.TestCase):
             options.add_argument(flag)
         options.binary_location = "/usr/bin/chromium"
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-        cls.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        # Chromium leaves its profile's lock directory in the temporary directory when
+        # chromedriver ends it; this one is removed after the driver has quit.
+        browser_temporary = tempfile.mkdtemp(prefix="wsgate-browser-")
+        cls.addClassCleanup(shutil.rmtree, browser_temporary, ignore_errors=True)
+        service = Service("/usr/bin/chromedriver", env={**os.environ, "TMPDIR": browser_temporary})
+        cls.driver = webdriver.Chrome(service=service, options=options)
         cls.addClassCleanup(cls.driver.quit)
         cls.driver.set_script_timeout(60)
 

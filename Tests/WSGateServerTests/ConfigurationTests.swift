@@ -8,12 +8,6 @@ import WSGateServer
     private static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    private func writeConfig(_ yaml: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("wsgate-\(UUID()).yaml").path
-        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
-    }
-
     @Test func theShippedConfigFileStatesTheEmbeddedDefaults() async throws {
         let path = Self.repositoryRoot.appendingPathComponent("config/wsgate.yaml").path
         let loaded = try await GatewayConfiguration.load(file: path, environment: [:])
@@ -22,7 +16,9 @@ import WSGateServer
     }
 
     @Test func theFileOverridesDefaultsAndTheEnvironmentOverridesTheFile() async throws {
-        let path = try self.writeConfig("""
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("wsgate-\(UUID()).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try """
             listen: [127.0.0.1:9000, "[::1]:9001", "unix:/run/wsgate.sock"]
             listenSocket:
               mode: "0600"
@@ -40,7 +36,7 @@ import WSGateServer
               maxMessageSize: none
               connectTimeoutMs: 2000
               protocols: [chat]
-            """)
+            """.write(toFile: path, atomically: true, encoding: .utf8)
         let configuration = try await GatewayConfiguration.load(
             file: path,
             environment: [

@@ -66,6 +66,7 @@ struct ExecutableTests {
         }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("unit-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("wsgate.service").path
         try unit.write(toFile: path, atomically: true, encoding: .utf8)
         let socketPath = directory.appendingPathComponent("wsgate.socket").path

@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import Testing
 import WSGateCore
@@ -19,11 +20,14 @@ struct UpstreamTLSTests {
     @Test func aPrivateCAIsRefusedByDefaultAndTrustedWithCaPemOrCaFile() async throws {
         let authority = try await TestCertificateAuthority()
         let server = try await UpstreamServer(tls: try await authority.issue())
+        let caFile = FileManager.default.temporaryDirectory.appendingPathComponent("wsgate-ca-\(UUID()).pem")
+        try authority.certificatePEM.write(to: caFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: caFile) }
         try await withGateway { client, _ in
             let message = try await Self.refusal(client, server.url(secure: true), tls: [:])
             #expect(message.contains("unknown issuer"), "\(message)")
             try await client.connectAndReceive(server, secure: true, config: ["tls": ["caPem": .string(authority.certificatePEM)]])
-            try await client.connectAndReceive(server, secure: true, config: ["tls": ["caFile": .string(authority.certificateFile), "systemRoots": false]])
+            try await client.connectAndReceive(server, secure: true, config: ["tls": ["caFile": .string(caFile.path), "systemRoots": false]])
         }
     }
 
