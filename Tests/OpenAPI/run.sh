@@ -21,9 +21,9 @@ wsgate=$(swift build --show-bin-path)/wsgate
 port=8787
 "$wsgate" --listen 127.0.0.1:$port --log-level error &
 gateway=$!
-trap 'kill $gateway' EXIT
-curl -s --retry 50 --retry-connrefused --retry-delay 0 -o /dev/null http://127.0.0.1:$port/healthz
 document=$(mktemp --suffix .json)
+trap 'kill $gateway; rm -f "$document"' EXIT
+curl -s --retry 50 --retry-connrefused --retry-delay 0 -o /dev/null http://127.0.0.1:$port/healthz
 curl -s http://127.0.0.1:$port/openapi.json -o "$document"
 openapi-spec-validator "$document"
 schemathesis --config-file Tests/OpenAPI/schemathesis.toml run http://127.0.0.1:$port/openapi.json \
