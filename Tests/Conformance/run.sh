@@ -24,9 +24,15 @@ cd "$WORK"
 SERVER=$!
 "$WSGATE" --listen "127.0.0.1:$GATEWAY_PORT" --log-level warning > gateway.log 2>&1 &
 GATEWAY=$!
-# The work directory (the suite's and the gateway's logs, the reports) is kept only when a case failed.
-trap 'status=$?; kill $SERVER $GATEWAY 2>/dev/null; wait $SERVER $GATEWAY 2>/dev/null
-  if [ $status -eq 0 ]; then rm -rf "$WORK"; else echo "logs and reports kept in $WORK" >&2; fi' EXIT
+# Stops both, and removes the work directory (the suite's and the gateway's logs, the reports)
+# unless the run failed. Under `set -e` a failing command would end the trap early, hence `|| true`.
+finish() {
+  local status=$?
+  kill $SERVER $GATEWAY 2>/dev/null || true
+  wait $SERVER $GATEWAY 2>/dev/null || true
+  if [ "$status" -eq 0 ]; then rm -rf "$WORK"; else echo "logs and reports kept in $WORK" >&2; fi
+}
+trap finish EXIT
 for _ in $(seq 1 100); do
   (exec 3<>/dev/tcp/127.0.0.1/9001) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/$GATEWAY_PORT) 2>/dev/null && break
   sleep 0.2

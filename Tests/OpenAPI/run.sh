@@ -22,7 +22,7 @@ port=8787
 "$wsgate" --listen 127.0.0.1:$port --log-level error &
 gateway=$!
 document=$(mktemp --suffix .json)
-trap 'kill $gateway; rm -f "$document"' EXIT
+trap 'kill $gateway 2>/dev/null || true; rm -f "$document"' EXIT
 curl -s --retry 50 --retry-connrefused --retry-delay 0 -o /dev/null http://127.0.0.1:$port/healthz
 curl -s http://127.0.0.1:$port/openapi.json -o "$document"
 openapi-spec-validator "$document"
