@@ -211,6 +211,21 @@ struct EventHistoryTests {
         #expect(await SubscriptionReader(slow).remaining().count < 200)
     }
 
+    @Test func aResumingSubscriberIsCutOffOnlyForWhatFallsBehindBeyondItsBacklog() async throws {
+        // About 9 kB retained, four times the limit: the backlog of a subscriber from the beginning.
+        let history = self.history(HistoryLimits(subscriberUnsentLimit: 2000), texts: 1...200)
+        let resumed = try #require(try self.stream(history, .beginning))
+        history.append(.message(.text("m201")))
+        #expect(!resumed.wasCutOff)
+        // Once the backlog is taken, what waits counts against the limit from nothing.
+        let taken = await SubscriptionReader(resumed).nextBatch()
+        #expect(taken?.count == 201)
+        for index in 202...220 { history.append(.message(.text("m\(index)"))) }
+        #expect(!resumed.wasCutOff)
+        for index in 221...300 { history.append(.message(.text("m\(index)"))) }
+        #expect(resumed.wasCutOff)
+    }
+
     private func stream(_ history: EventHistory, _ cursor: EventCursor, _ binary: BinaryEncoding = .integerArray) throws -> EventSubscription? {
         if case .stream(let subscription) = try history.subscribe(from: cursor, binaryEncoding: binary) { subscription } else { nil }
     }

@@ -34,7 +34,8 @@ public struct HistoryLimits: Sendable, Equatable {
     public var maxEvents: Int
     /// The most bytes of encoded events retained.
     public var maxBytes: Int
-    /// The most unsent bytes a subscriber may have before it is cut off.
+    /// The most unsent bytes a subscriber may have before it is cut off, besides the retained
+    /// events it was given when it subscribed.
     public var subscriberUnsentLimit: Int
     /// How long the upstream waits for subscribers that take nothing before they are cut off.
     public var stallTimeout: TimeAmount
@@ -325,17 +326,18 @@ public final class EventHistory: Sendable {
             if state.isFinished, after >= state.lastEventID {
                 return (.complete, nil)
             }
+            var backlog: [ByteBuffer] = []
             let firstAvailable = state.entries.first?.id ?? state.lastEventID + 1
             if after < firstAvailable - 1 {
-                let gap = Self.gapRecord(missed: firstAvailable - 1 - after, firstAvailable: firstAvailable)
-                _ = subscription.enqueue(contentsOf: [gap], enforcingLimit: false)
+                backlog.append(Self.gapRecord(missed: firstAvailable - 1 - after, firstAvailable: firstAvailable))
             }
             for index in state.entries.indices where state.entries[index].id > after {
                 let sizeBefore = state.entries[index].size
-                _ = subscription.enqueue(contentsOf: [state.entries[index].record(binaryEncoding)], enforcingLimit: false)
+                backlog.append(state.entries[index].record(binaryEncoding))
                 state.retainedBytes += state.entries[index].size - sizeBefore
                 self.metrics.eventsDelivered.increment()
             }
+            subscription.enqueueBacklog(backlog)
             // The subscriber has every event up to now, from the history or by its cursor.
             state.deliveredThrough = state.lastEventID
             if state.isFinished {
@@ -494,7 +496,7 @@ extension EventHistory.State {
     private mutating func enqueue(
         _ records: [ByteBuffer], for subscriber: EventSubscription, key: ObjectIdentifier, into feeding: inout EventHistory.Feeding
     ) {
-        if let queued = subscriber.enqueue(contentsOf: records, enforcingLimit: true) {
+        if let queued = subscriber.enqueue(contentsOf: records) {
             feeding.fastestQueue = min(feeding.fastestQueue ?? queued, queued)
             feeding.fedCount += 1
         } else {

@@ -7,7 +7,8 @@ import NIOCore
 ///
 /// The history uses the queue's size for flow control: it stops reading the upstream while even
 /// its fastest subscriber has much queued, and cuts a subscriber off once more than
-/// `unsentLimit` bytes wait for it, or when it takes nothing for a while as the upstream waits.
+/// `unsentLimit` bytes wait for it besides its backlog (the retained events it was given when it
+/// subscribed), or when it takes nothing for a while as the upstream waits.
 public final class EventSubscription: Sendable {
     /// How the subscriber wants binary payloads.
     public let binaryEncoding: BinaryEncoding
@@ -27,6 +28,9 @@ public final class EventSubscription: Sendable {
         var queued = CircularBuffer<ByteBuffer>(initialCapacity: 2)
         /// The bytes in `queued`.
         var queuedBytes = 0
+        /// The bytes of the backlog among them, which do not count against the unsent limit:
+        /// a subscriber that resumes far behind is not cut off before its stream has started.
+        var backlogBytes = 0
         /// When the writer last took records (or the subscription began).
         var lastTake = NIODeadline.now()
         var isFinished = false
@@ -103,14 +107,25 @@ public final class EventSubscription: Sendable {
         self.finish()
     }
 
-    /// Queues records and returns the bytes now waiting. With `enforcingLimit`, a subscriber
-    /// that already has more than its limit waiting is cut off instead: the records are dropped,
+    /// Queues the backlog, before any other record: it may exceed the unsent limit.
+    func enqueueBacklog(_ records: [ByteBuffer]) {
+        self.state.withLockedValue { state in
+            for record in records {
+                state.queued.append(record)
+                state.queuedBytes += record.readableBytes
+                state.backlogBytes += record.readableBytes
+            }
+        }
+    }
+
+    /// Queues records and returns the bytes now waiting. A subscriber that already has more
+    /// than its limit waiting besides its backlog is cut off instead: the records are dropped,
     /// `nil` returned, and the caller unsubscribes it and, outside its own locks, calls
     /// ``runCutOffAction()``.
-    func enqueue(contentsOf records: [ByteBuffer], enforcingLimit: Bool) -> Int? {
+    func enqueue(contentsOf records: [ByteBuffer]) -> Int? {
         let (waker, queued): ((@Sendable () -> Void)?, Int?) = self.state.withLockedValue { state in
             guard !state.isFinished else { return (nil, 0) }
-            if enforcingLimit, state.queuedBytes > self.unsentLimit {
+            if state.queuedBytes - state.backlogBytes > self.unsentLimit {
                 return (state.cutOff(), nil)
             }
             guard !records.isEmpty else { return (nil, state.queuedBytes) }
@@ -160,6 +175,7 @@ extension EventSubscription.State {
             defer {
                 self.queued.removeAll(keepingCapacity: true)
                 self.queuedBytes = 0
+                self.backlogBytes = 0
             }
             return Array(self.queued)
         }
@@ -171,6 +187,8 @@ extension EventSubscription.State {
             count += 1
         }
         self.queuedBytes -= bytes
+        // The backlog is queued first, so it is taken first.
+        self.backlogBytes = max(0, self.backlogBytes - bytes)
         return (0..<count).map { _ in self.queued.removeFirst() }
     }
 
@@ -180,6 +198,7 @@ extension EventSubscription.State {
         self.isFinished = true
         self.queued.removeAll()
         self.queuedBytes = 0
+        self.backlogBytes = 0
         defer { self.waker = nil }
         return self.waker
     }

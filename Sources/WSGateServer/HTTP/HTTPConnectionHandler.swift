@@ -301,7 +301,9 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
         headers.add(name: "Cache-Control", value: "no-cache")
         headers.add(name: "X-Accel-Buffering", value: "no")
         context.write(self.wrapOutboundOut(.head(self.responseHead(.ok, headers, to: head, contentLength: nil))), promise: nil)
-        context.write(self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(staticString: "retry: 3000\n\n")))), promise: nil)
+        // Flushed before the cut-off action is set: that runs at once on a subscriber cut off
+        // already, and a close drops what is not flushed, the response's head with it.
+        context.writeAndFlush(self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(staticString: "retry: 3000\n\n")))), promise: nil)
         self.stream = subscription
         let channel = context.channel
         subscription.onCutOff { channel.close(promise: nil) }
