@@ -73,6 +73,15 @@ struct MultiplexedSubscriptionTests {
         #expect(records.map(\.idField) == ["0,0", "0,0", "3,0", "4,0"])
     }
 
+    @Test func oneMemberCutOffCutsTheWholeStreamOff() async throws {
+        let behind = EventHistory(limits: HistoryLimits(subscriberUnsentLimit: 100))
+        let stream = MultiplexedSubscription(
+            members: try [self.member("A", self.history([], finished: false)), self.member("B", behind)], cursors: []
+        )
+        for index in 1...10 { behind.append(.message(.text("b\(index)"))) }
+        #expect(stream.take(orWake: {}).isCutOff)
+    }
+
     @Test func aCompleteMemberAddsNothing() async throws {
         let a = self.history([.text("a1")])
         let stream = MultiplexedSubscription(members: try [self.member("A", a, after: 1), self.member("B", self.history([.text("b1")]))], cursors: [1])

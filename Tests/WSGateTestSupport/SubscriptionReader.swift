@@ -40,7 +40,7 @@ public final class SubscriptionReader: @unchecked Sendable {
             }
             switch batch {
             case .records(let records)?: return records
-            case .ended?: return nil
+            case .ended?, .cutOff?: return nil
             case .pending?, nil: continue
             }
         }

@@ -86,6 +86,9 @@ public final class EventSubscription: Sendable {
         case pending
         /// The stream has ended and everything was taken.
         case ended
+        /// The subscriber was cut off for falling behind: the writer breaks the stream off rather
+        /// than ending it, so that the client sees it incomplete and resumes with its cursor.
+        case cutOff
     }
 
     /// Takes the queued records. When there are none and the stream goes on, `wake` is kept and
@@ -93,7 +96,7 @@ public final class EventSubscription: Sendable {
     public func take(orWake wake: @escaping @Sendable () -> Void) -> Batch {
         let batch: Batch = self.state.withLockedValue { state in
             if !state.queued.isEmpty { return .records(state.take()) }
-            if state.isFinished { return .ended }
+            if state.isFinished { return state.isCutOff ? .cutOff : .ended }
             state.waker = wake
             return .pending
         }

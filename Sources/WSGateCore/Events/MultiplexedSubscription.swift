@@ -77,7 +77,8 @@ public final class MultiplexedSubscription: EventRecordSource {
     }
 
     /// Takes what the members have queued, rewritten, as one buffer. The stream ends once every
-    /// member's has. `wake` is called once, whichever members get records first.
+    /// member's has, and is cut off once one member is. `wake` is called once, whichever members
+    /// get records first.
     public func take(orWake wake: @escaping @Sendable () -> Void) -> EventSubscription.Batch {
         let memberWake: @Sendable () -> Void = { [weak self] in self?.memberWoke() }
         while true {
@@ -97,6 +98,10 @@ public final class MultiplexedSubscription: EventRecordSource {
                         isLive = true
                     case .ended:
                         state.subscriptions[position] = nil
+                    case .cutOff:
+                        // What the others had is dropped with the stream: the client's cursor
+                        // resumes them from where it got.
+                        return .cutOff
                     }
                 }
                 if output.readableBytes > 0 { return .records([output]) }

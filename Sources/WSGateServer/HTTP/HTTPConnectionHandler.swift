@@ -336,6 +336,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 self.endStream()
                 self.endResponse(context: context)
                 return
+            case .cutOff:
+                // Without the response's end: a client that saw it end would reuse the connection.
+                self.endStream()
+                context.close(promise: nil)
+                return
             }
         }
         context.flush()
