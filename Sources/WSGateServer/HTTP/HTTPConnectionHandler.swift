@@ -337,8 +337,11 @@ final class HTTPConnectionHandler: ChannelDuplexHandler {
                 self.endResponse(context: context)
                 return
             case .cutOff:
-                // Without the response's end: a client that saw it end would reuse the connection.
+                // Broken off without the response's end: a client that saw it end would reuse the
+                // connection. Cancelling releases the other members of a multiplexed stream.
+                subscription.cancel()
                 self.endStream()
+                context.flush()
                 context.close(promise: nil)
                 return
             }
