@@ -231,13 +231,6 @@ struct EventHistoryTests {
     }
 }
 
-extension EventSubscription.Batch {
-    /// Whether the batch says the subscriber was cut off.
-    var isCutOff: Bool {
-        if case .cutOff = self { true } else { false }
-    }
-}
-
 /// A flag that can be set from any thread.
 final class NIOLockedBool: Sendable {
     private let box = NIOLockedValueBox(false)

@@ -58,3 +58,10 @@ public final class SubscriptionReader: @unchecked Sendable {
         return records
     }
 }
+
+extension EventSubscription.Batch {
+    /// Whether the batch says the subscriber was cut off.
+    public var isCutOff: Bool {
+        if case .cutOff = self { true } else { false }
+    }
+}
