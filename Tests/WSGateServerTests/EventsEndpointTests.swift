@@ -191,11 +191,14 @@ struct EventsEndpointTests {
             try await peer.sendClose(code: 1000)
             #expect(try await fast.nextEvent()?.id == count + 1)
             #expect(try await fast.nextEvent() == nil)
+            #expect(fast.response.endedCleanly)
             // The slow subscriber's HTTP connection was closed (NIO may have seen that already):
-            // reading it again ends before all events.
+            // reading it again ends before all events, and without the response's end, which
+            // would tell a pooled client that the connection can be reused.
             try? await slow.response.channel.setOption(.autoRead, value: true).get()
             let slowRecords = try? await slow.remainingEvents()
             #expect((slowRecords?.count ?? 0) < count + 1)
+            #expect(!slow.response.endedCleanly)
         }
     }
 

@@ -78,6 +78,8 @@ public final class ResponseStream: @unchecked Sendable {
     public let headers: HTTPHeaders
     /// The HTTP connection, e.g. to stop reading from it.
     public let channel: Channel
+    /// Whether the body ended with its terminating part, rather than with the connection.
+    public private(set) var endedCleanly = false
     private var iterator: AsyncStream<HTTPClientResponsePart>.Iterator
 
     init(channel: Channel, parts: AsyncStream<HTTPClientResponsePart>) async throws {
@@ -95,7 +97,9 @@ public final class ResponseStream: @unchecked Sendable {
         while let part = await self.iterator.next() {
             switch part {
             case .body(let chunk): return chunk
-            case .end: return nil
+            case .end:
+                self.endedCleanly = true
+                return nil
             case .head: continue
             }
         }
